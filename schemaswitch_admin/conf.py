@@ -1,0 +1,38 @@
+"""Settings of schemaswitch_admin, read lazily so ``override_settings`` works in tests.
+
+Every setting is documented in ``docs/settings.md``; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+#: Apps (by label) or single models (``"app_label.ModelName"``) that live once, in ``public``.
+DEFAULT_SHARED_APPS: tuple[str, ...] = (
+    "auth",
+    "contenttypes",
+    "sessions",
+    "admin",
+    "sites",
+    "schemaswitch_admin",
+)
+
+#: The schema that holds shared tables. PostgreSQL's default; not configurable on purpose,
+#: so that every path we build is ``"<tenant>", public``.
+SHARED_SCHEMA = "public"
+
+
+def schema_model_label() -> str:
+    return getattr(settings, "SCHEMASWITCH_SCHEMA_MODEL", "schemaswitch_admin.Schema")
+
+
+def shared_apps() -> tuple[str, ...]:
+    return tuple(getattr(settings, "SCHEMASWITCH_SHARED_APPS", DEFAULT_SHARED_APPS))
+
+
+def template_schema() -> str:
+    return getattr(settings, "SCHEMASWITCH_TEMPLATE_SCHEMA", "__template__")
+
+
+def superusers_use_all_schemas() -> bool:
+    return bool(getattr(settings, "SCHEMASWITCH_SUPERUSER_ALL_SCHEMAS", True))

@@ -1,0 +1,219 @@
+"""Migrating every schema without paying Django's start-up cost per schema.
+
+Peers run Django's whole ``migrate`` once per schema: load the graph, read the history,
+render the project state, then usually do nothing. Here the graph is loaded and the state
+rendered once per *distinct migration history*, which is one or two for a whole fleet, and
+each schema costs only what it really needs:
+
+1. Histories are read in batches with one query per batch (``"a".django_migrations UNION ALL
+   "b".django_migrations ...``), so "nothing to apply" costs a fraction of a round trip per
+   schema and memory is bounded by the batch, not by the number of schemas.
+2. Schemas sharing a history share one executor, one plan and one rendered pre-migration
+   state; each schema gets a cheap clone of that state.
+3. Each schema is migrated with it active (``schema_context``), so ``RunPython`` sees it and
+   the SQL lands in it; every migration is its own transaction, so a failure leaves the
+   schema at a recorded migration and a re-run resumes from there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connections
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
+from psycopg import sql
+
+from .state import schema_context
+
+History = frozenset[tuple[str, str]]
+
+#: Schemas whose histories are read in one query.
+BATCH_SIZE = 250
+
+
+@dataclass
+class SchemaResult:
+    schema: str
+    applied: list[str] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class Summary:
+    results: list[SchemaResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[SchemaResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def migrated(self) -> list[SchemaResult]:
+        return [r for r in self.results if r.ok and r.applied]
+
+    @property
+    def up_to_date(self) -> list[SchemaResult]:
+        return [r for r in self.results if r.ok and not r.applied]
+
+
+def _batched(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def migrations_table() -> str:
+    return MigrationRecorder.Migration._meta.db_table
+
+
+def read_histories(using: str, schemas: list[str]) -> dict[str, History | None]:
+    """Each schema's applied migrations; ``None`` for a schema that does not exist in
+    PostgreSQL. A schema without a history table has an empty history."""
+    table = migrations_table()
+    connection = connections[using]
+    result: dict[str, History | None] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.nspname, c.oid IS NOT NULL FROM pg_namespace n "
+            "LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = %s "
+            "AND c.relkind IN ('r', 'p') WHERE n.nspname = ANY(%s)",
+            [table, schemas],
+        )
+        has_table = dict(cursor.fetchall())
+        with_table = [s for s in schemas if has_table.get(s)]
+        rows: dict[str, set[tuple[str, str]]] = {s: set() for s in with_table}
+        if with_table:
+            parts = [
+                sql.SQL("SELECT {}::text, app, name FROM {}.{}").format(
+                    sql.Literal(s), sql.Identifier(s), sql.Identifier(table)
+                )
+                for s in with_table
+            ]
+            cursor.execute(sql.SQL(" UNION ALL ").join(parts).as_string(None))
+            for schema, app, name in cursor.fetchall():
+                rows[schema].add((app, name))
+    interned: dict[History, History] = {}
+    for schema in schemas:
+        if schema not in has_table:
+            result[schema] = None
+        else:
+            history = frozenset(rows.get(schema, ()))
+            result[schema] = interned.setdefault(history, history)
+    return result
+
+
+def ensure_history_table(using: str, schema: str) -> None:
+    """Create the schema's own ``django_migrations`` when it has none.
+
+    Must run before Django's recorder touches the schema: with ``"<schema>", public`` on the
+    path an unqualified ``django_migrations`` would otherwise resolve to public's table, and
+    the schema would look fully migrated.
+    """
+    connection = connections[using]
+    table = migrations_table()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = %s",
+            [schema, table],
+        )
+        if cursor.fetchone():
+            return
+    with schema_context(schema), connection.schema_editor() as editor:
+        editor.create_model(MigrationRecorder.Migration)
+
+
+class _Group:
+    """The executor, plan and pre-migration state shared by schemas with one history."""
+
+    def __init__(self, using: str, targets_for: Callable[[Any], list], first_schema: str):
+        connection = connections[using]
+        with schema_context(first_schema):
+            self.executor = MigrationExecutor(connection)
+            self.targets = targets_for(self.executor.loader)
+            self.plan = self.executor.migration_plan(self.targets)
+            self.state = None
+            if self.plan and all(not backwards for _, backwards in self.plan):
+                # Rendering the applied state is the costly step; do it once per group.
+                self.state = self.executor._create_project_state(with_applied_migrations=True)
+                self.state.apps  # noqa: B018 - render now, each schema clones the rendered apps
+
+
+class SchemaMigrator:
+    def __init__(
+        self,
+        using: str,
+        targets_for: Callable[[Any], list],
+        *,
+        fake: bool = False,
+        fake_initial: bool = False,
+        progress: Callable[[int, int, SchemaResult], None] | None = None,
+        plan_only: bool = False,
+    ) -> None:
+        self.using = using
+        self.targets_for = targets_for
+        self.fake = fake
+        self.fake_initial = fake_initial
+        self.progress = progress
+        self.plan_only = plan_only
+        self.plans: dict[str, list] = {}
+
+    def run(self, schemas: Iterable[str]) -> Summary:
+        names = list(schemas)
+        summary = Summary()
+        groups: dict[History, _Group] = {}
+        done = 0
+        for batch in _batched(names, BATCH_SIZE):
+            histories = read_histories(self.using, batch)
+            for schema in batch:
+                started = time.perf_counter()
+                result = SchemaResult(schema)
+                try:
+                    history = histories[schema]
+                    if history is None:
+                        raise LookupError("the PostgreSQL schema does not exist")
+                    self._migrate_one(schema, history, groups, result)
+                except Exception as exc:  # noqa: BLE001 - reported per schema, run continues
+                    result.error = f"{type(exc).__name__}: {exc}"
+                result.seconds = time.perf_counter() - started
+                summary.results.append(result)
+                done += 1
+                if self.progress:
+                    self.progress(done, len(names), result)
+        return summary
+
+    def _migrate_one(
+        self, schema: str, history: History, groups: dict[History, _Group], result: SchemaResult
+    ) -> None:
+        group = groups.get(history)
+        if group is None:
+            if not history:
+                ensure_history_table(self.using, schema)
+            group = groups[history] = _Group(self.using, self.targets_for, schema)
+        if not group.plan:
+            return
+        if self.plan_only:
+            self.plans[schema] = group.plan
+            result.applied = [f"{m.app_label}.{m.name}" for m, _ in group.plan]
+            return
+        ensure_history_table(self.using, schema)
+        state = group.state.clone() if group.state is not None else None
+        with schema_context(schema):
+            group.executor.migrate(
+                group.targets,
+                plan=group.plan,
+                state=state,
+                fake=self.fake,
+                fake_initial=self.fake_initial,
+            )
+        result.applied = [
+            f"{m.app_label}.{m.name}" + (" (unapplied)" if backwards else "")
+            for m, backwards in group.plan
+        ]

@@ -1,0 +1,57 @@
+"""pytest fixtures for code that runs inside schemas.
+
+Loaded automatically (entry point ``pytest11``) when pytest-django is in use. The fixtures
+need the ``db`` fixture (or ``transactional_db``); they request it themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture
+def schema_factory(db: None) -> Callable[..., Any]:
+    """Create schemas (cloned from the template) with ``schema_factory(name=..., ...)``."""
+    from .factories import SchemaFactory
+
+    def make(**kwargs: Any) -> Any:
+        return SchemaFactory(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def tenant_schema(schema_factory: Callable[..., Any]) -> Any:
+    """One fresh schema."""
+    return schema_factory()
+
+
+@pytest.fixture
+def member_user(tenant_schema: Any) -> Any:
+    """A user (password ``password``) who is a member of ``tenant_schema``."""
+    from .factories import MembershipFactory
+
+    return MembershipFactory(schema=tenant_schema).user
+
+
+@pytest.fixture
+def in_schema() -> Iterator[Callable[[Any], Any]]:
+    """``with in_schema(schema_or_name):`` runs a block inside that schema."""
+    from ..state import schema_context
+
+    def enter(schema: Any) -> Any:
+        return schema_context(getattr(schema, "name", schema))
+
+    yield enter
+
+
+@pytest.fixture
+def in_tenant_schema(tenant_schema: Any) -> Iterator[Any]:
+    """Runs the whole test inside ``tenant_schema``."""
+    from ..state import schema_context
+
+    with schema_context(tenant_schema.name):
+        yield tenant_schema
