@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "tests.tenantapp",
+    "tests.migrapp",
 ]
 
 MIDDLEWARE = [

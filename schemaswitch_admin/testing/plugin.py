@@ -12,15 +12,38 @@ from typing import Any
 import pytest
 
 
+def _drop_schemas(names: list[str]) -> None:
+    from django.db import connection
+    from psycopg import sql
+
+    with connection.cursor() as cursor:
+        for name in names:
+            cursor.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name))
+            )
+
+
 @pytest.fixture
-def schema_factory(db: None) -> Callable[..., Any]:
-    """Create schemas (cloned from the template) with ``schema_factory(name=..., ...)``."""
+def schema_factory(request: pytest.FixtureRequest, db: None) -> Iterator[Callable[..., Any]]:
+    """Create schemas (cloned from the template) with ``schema_factory(name=..., ...)``.
+
+    In ``transactional_db`` tests (and with ``live_server``) the PostgreSQL schemas outlive
+    the test's data flush, so they are dropped at teardown; in ``db`` tests the transaction
+    rollback removes them.
+    """
     from .factories import SchemaFactory
 
-    def make(**kwargs: Any) -> Any:
-        return SchemaFactory(**kwargs)
+    created: list[str] = []
 
-    return make
+    def make(**kwargs: Any) -> Any:
+        schema = SchemaFactory(**kwargs)
+        created.append(schema.name)
+        return schema
+
+    yield make
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames)
+    if transactional and created:
+        _drop_schemas(created)
 
 
 @pytest.fixture

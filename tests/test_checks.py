@@ -1,0 +1,75 @@
+"""System checks catch the misconfigurations that would silently break isolation."""
+
+import copy
+
+from django.conf import settings
+from django.core import checks
+from django.test import override_settings
+
+from schemaswitch_admin.conf import DEFAULT_SHARED_APPS as DEFAULT_SHARED_FOR_TESTS
+
+
+def ids(**kwargs):
+    return sorted({m.id for m in checks.run_checks(**kwargs) if m.id.startswith("schemaswitch")})
+
+
+def test_the_test_project_is_clean():
+    assert ids() == []
+
+
+def test_wrong_engine_is_an_error():
+    databases = copy.deepcopy(settings.DATABASES)
+    databases["default"]["ENGINE"] = "django.db.backends.postgresql"
+    with override_settings(DATABASES=databases):
+        assert "schemaswitch_admin.E001" in ids()
+
+
+def test_missing_router_is_an_error():
+    with override_settings(DATABASE_ROUTERS=[]):
+        assert ids() == ["schemaswitch_admin.E002"]
+
+
+def test_missing_middleware_is_an_error():
+    middleware = [m for m in settings.MIDDLEWARE if "schemaswitch" not in m]
+    with override_settings(MIDDLEWARE=middleware):
+        assert ids() == ["schemaswitch_admin.E003"]
+
+
+def test_middleware_before_authentication_is_an_error():
+    middleware = [m for m in settings.MIDDLEWARE if "schemaswitch" not in m]
+    middleware.insert(1, "schemaswitch_admin.middleware.SchemaSwitchMiddleware")
+    with override_settings(MIDDLEWARE=middleware):
+        assert ids() == ["schemaswitch_admin.E004"]
+
+
+def test_shared_model_pointing_at_a_private_model_is_an_error():
+    # Making Note shared while Project stays private creates a shared -> private FK.
+    shared = [*DEFAULT_SHARED_FOR_TESTS, "tenantapp.Note"]
+    with override_settings(SCHEMASWITCH_SHARED_APPS=shared):
+        messages = [m for m in checks.run_checks() if m.id == "schemaswitch_admin.E005"]
+    assert {m.obj._meta.label for m in messages} >= {"tenantapp.Note"}
+    assert any("'project'" in m.msg for m in messages)
+
+
+def test_private_model_pointing_at_a_shared_model_is_fine():
+    # tenantapp.Project.owner -> auth.User is the normal direction.
+    assert "schemaswitch_admin.E005" not in ids()
+
+
+def test_contenttypes_must_be_shared():
+    shared = [a for a in DEFAULT_SHARED_FOR_TESTS if a != "contenttypes"]
+    with override_settings(SCHEMASWITCH_SHARED_APPS=shared):
+        assert "schemaswitch_admin.E006" in ids()
+
+
+def test_migrate_command_must_be_ours():
+    from django.core.management import get_commands
+
+    get_commands.cache_clear()
+    try:
+        with override_settings(INSTALLED_APPS=["tests.shadowapp", *settings.INSTALLED_APPS]):
+            get_commands.cache_clear()
+            assert "schemaswitch_admin.E007" in ids()
+    finally:
+        get_commands.cache_clear()
+    assert "schemaswitch_admin.E007" not in ids()

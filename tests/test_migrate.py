@@ -1,0 +1,177 @@
+"""migrate: public, then the template, then every schema, each with its own history."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.core.management import ManagementUtility
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from psycopg import sql
+
+from schemaswitch_admin import schema_context
+from schemaswitch_admin.migrating import SchemaMigrator
+from schemaswitch_admin.models import Schema
+
+NEXT = {"migrapp": "tests.migrapp.migrations_next"}
+BROKEN = {"migrapp": "tests.migrapp.migrations_broken"}
+
+
+def bare_schemas(*names):
+    """Rows plus empty PostgreSQL schemas, so migrate has to build them from nothing."""
+    Schema.objects.bulk_create([Schema(name=n) for n in names])
+    with connection.cursor() as cursor:
+        for n in names:
+            cursor.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(n)))
+    return list(names)
+
+
+def applied(schema, app="migrapp"):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("SELECT name FROM {}.django_migrations WHERE app = %s ORDER BY name").format(
+                sql.Identifier(schema)
+            ),
+            [app],
+        )
+        return [r[0] for r in cursor.fetchall()]
+
+
+def tables(schema):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", [schema]
+        )
+        return {r[0] for r in cursor.fetchall()}
+
+
+def migrate(*args, **kwargs):
+    out = io.StringIO()
+    call_command("migrate", *args, stdout=out, stderr=io.StringIO(), **kwargs)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_empty_schemas_are_built_from_their_own_history():
+    names = bare_schemas("m_one", "m_two")
+    out = migrate(schema=names)
+    for n in names:
+        assert applied(n) == ["0001_initial"]
+        assert {"tenantapp_note", "migrapp_item", "django_migrations"} <= tables(n)
+        # Shared tables never appear in a schema.
+        assert not {"auth_user", "schemaswitch_admin_schema"} & tables(n)
+    assert "m_one: " in out and "m_two: " in out
+    assert "2 migrated, 0 up to date, 0 failed" in out
+
+
+@pytest.mark.django_db
+def test_new_migration_with_runpython_is_applied_in_every_schema():
+    names = bare_schemas("m_a", "m_b", "m_c")
+    migrate(schema=names)
+    with override_settings(MIGRATION_MODULES=NEXT):
+        out = migrate()
+    for n in ["__template__", *names]:
+        assert applied(n) == ["0001_initial", "0002_seen_schema"]
+        with schema_context(n), connection.cursor() as cursor:
+            cursor.execute("SELECT label, seen_schema FROM migrapp_item")
+            assert cursor.fetchall() == [("migrated", n)]
+    # The RunPython ran in schemas only, never in public, and public got no private table.
+    assert "migrapp_item" not in tables("public")
+    assert applied("public", "migrapp") == ["0001_initial", "0002_seen_schema"]
+    assert "4 migrated, 0 up to date, 0 failed, 4 in all" in out
+
+
+@pytest.mark.django_db
+def test_nothing_to_apply_costs_the_same_queries_for_3_or_12_schemas():
+    names = bare_schemas(*[f"m_q{i}" for i in range(12)])
+    migrate(schema=names)
+
+    def count(subset):
+        migrator = SchemaMigrator("default", lambda loader: loader.graph.leaf_nodes())
+        with CaptureQueriesContext(connection) as ctx:
+            summary = migrator.run(subset)
+        assert len(summary.up_to_date) == len(subset)
+        return len(ctx.captured_queries)
+
+    # Catalog lookup + one UNION ALL over all histories + one executor per distinct history:
+    # nothing grows with the number of schemas.
+    assert count(names[:3]) == count(names) <= 8
+
+
+@pytest.mark.django_db
+def test_failures_are_listed_and_other_schemas_still_migrate():
+    names = bare_schemas("m_ok1", "m_x_bad", "m_ok2")
+    migrate(schema=names)
+    with override_settings(MIGRATION_MODULES=BROKEN):
+        with pytest.raises(CommandError, match=r"failed in 1 schema\(s\): m_x_bad"):
+            migrate(schema=names)
+        assert applied("m_ok1") == ["0001_initial", "0002_fails_in_some"]
+        assert applied("m_ok2") == ["0001_initial", "0002_fails_in_some"]
+        assert applied("m_x_bad") == ["0001_initial"]
+        # Re-running resumes: the good schemas are up to date, the bad one is retried.
+        with pytest.raises(CommandError, match="m_x_bad"):
+            out = io.StringIO()
+            try:
+                call_command("migrate", schema=names, stdout=out)
+            finally:
+                text = out.getvalue()
+        assert "m_ok1: up to date" in text and "m_x_bad: FAILED" in text
+
+
+@pytest.mark.django_db
+def test_failure_exits_non_zero_from_the_command_line(capsys):
+    names = bare_schemas("m_cli_bad")
+    migrate(schema=names)
+    with override_settings(MIGRATION_MODULES=BROKEN):
+        with pytest.raises(SystemExit) as exc:
+            ManagementUtility(["manage.py", "migrate", "--schema", "m_cli_bad"]).execute()
+    assert exc.value.code == 1
+    assert "m_cli_bad" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_shared_only_touches_public_alone():
+    names = bare_schemas("m_shared_only")
+    out = migrate(shared_only=True)
+    assert "Schemas (" not in out
+    assert tables("m_shared_only") == set()
+    assert names
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["nope", 'x"; drop schema public; --', "Public", "public"])
+def test_unknown_or_invalid_schema_names_are_refused(bad):
+    with pytest.raises(CommandError):
+        migrate(schema=[bad])
+
+
+@pytest.mark.django_db
+def test_schema_and_shared_only_conflict():
+    with pytest.raises(CommandError, match="cannot be combined"):
+        migrate(schema=["x"], shared_only=True)
+
+
+@pytest.mark.django_db
+def test_missing_postgresql_schema_is_reported_as_a_failure():
+    Schema.objects.bulk_create([Schema(name="m_ghost")])
+    with pytest.raises(CommandError, match="m_ghost"):
+        migrate(schema=["m_ghost"])
+
+
+@pytest.mark.django_db
+def test_plan_shows_without_applying():
+    names = bare_schemas("m_plan")
+    out = migrate(schema=names, plan=True)
+    assert "tenantapp.0001_initial" in out
+    assert applied("m_plan") == []
+
+
+@pytest.mark.django_db
+def test_migrating_one_app_back_to_zero_in_a_schema():
+    names = bare_schemas("m_zero")
+    migrate(schema=names)
+    migrate("migrapp", "zero", schema=names)
+    assert applied("m_zero") == []
+    assert "migrapp_item" not in tables("m_zero")
+    assert "tenantapp_note" in tables("m_zero")
