@@ -86,7 +86,7 @@ def test_context_restores_after_an_exception():
     with schema_context("outer"):
         with pytest.raises(ZeroDivisionError):
             with schema_context("inner"):
-                1 / 0
+                raise ZeroDivisionError
         assert get_active_schema() == "outer"
 
 

@@ -7,7 +7,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.core.signals import request_started
 from django.db import close_old_connections, connection, connections, transaction
-from django.db.utils import ConnectionHandler
+from django.db.utils import ConnectionHandler, ProgrammingError
 from django.test.utils import CaptureQueriesContext
 
 from schemaswitch_admin import schema_context
@@ -134,7 +134,7 @@ def test_a_failed_query_does_not_leave_a_wrong_path(schema_factory):
     add_project(a, "a row")
     add_project(b, "b row")
     with schema_context(b.name):
-        with pytest.raises(Exception):
+        with pytest.raises(ProgrammingError):
             with transaction.atomic():
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT no_such_column FROM tenantapp_project")
@@ -260,9 +260,8 @@ def test_fifty_asyncio_tasks_each_read_only_their_own_schema(schema_factory):
             for _ in range(3):
                 rows.extend([p.name async for p in Project.objects.all()])
                 await asyncio.sleep(0)
-                rows.extend(
-                    await sync_to_async(lambda: list(Project.objects.values_list("name", flat=True)))()
-                )
+                listed = sync_to_async(lambda: list(Project.objects.values_list("name", flat=True)))
+                rows.extend(await listed())
         return schema.name, set(rows)
 
     async def main():

@@ -2,6 +2,7 @@
 
 import copy
 
+import pytest
 from django.conf import settings
 from django.core import checks
 from django.test import override_settings
@@ -17,6 +18,7 @@ def test_the_test_project_is_clean():
     assert ids() == []
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 def test_wrong_engine_is_an_error():
     databases = copy.deepcopy(settings.DATABASES)
     databases["default"]["ENGINE"] = "django.db.backends.postgresql"

@@ -3,8 +3,7 @@
 import io
 
 import pytest
-from django.core.management import CommandError, call_command
-from django.core.management import ManagementUtility
+from django.core.management import CommandError, ManagementUtility, call_command
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext

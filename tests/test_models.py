@@ -56,7 +56,7 @@ def test_creating_a_row_creates_the_schema(django_capture_on_commit_callbacks):
 @pytest.mark.django_db
 def test_duplicate_name_creates_nothing_more():
     Schema.objects.create_schema("dup")
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         with transaction.atomic():
             Schema.objects.create_schema("dup")
     assert Schema.objects.filter(name="dup").count() == 1
