@@ -36,3 +36,18 @@ def template_schema() -> str:
 
 def superusers_use_all_schemas() -> bool:
     return bool(getattr(settings, "SCHEMASWITCH_SUPERUSER_ALL_SCHEMAS", True))
+
+
+def superusers_use_inactive_schemas() -> bool:
+    """Superusers may still enter a deactivated schema (to inspect or repair it)."""
+    return bool(getattr(settings, "SCHEMASWITCH_SUPERUSER_INACTIVE_SCHEMAS", True))
+
+
+def auto_select_single_schema() -> bool:
+    """A user with exactly one usable schema and no choice yet gets it chosen for them."""
+    return bool(getattr(settings, "SCHEMASWITCH_AUTO_SELECT", True))
+
+
+def switch_redirect_url() -> str:
+    """Where the switch view sends the user when ``next`` is missing or unsafe."""
+    return str(getattr(settings, "SCHEMASWITCH_SWITCH_REDIRECT_URL", "/"))

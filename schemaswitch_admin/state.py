@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable
 from contextvars import ContextVar, Token
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from .validation import validate_activatable_name
 

@@ -1,0 +1,195 @@
+"""Checking a user's right to a schema and entering it, in one SQL statement.
+
+A request in an already chosen schema must re-check that the user may still use it (the
+membership may have been revoked, the schema dropped or deactivated since the choice was
+made) and must put the schema's ``search_path`` on the connection, which the backend forgets
+at every request start. Done naively that is two round trips per request; here a single
+``SELECT`` carries both: ``set_config('search_path', ...)`` in its select list, and the schema
+row joined to the user's membership. PostgreSQL evaluates the select list only for rows that
+pass the ``WHERE``, so the path is set exactly when the schema row exists.
+
+The shared tables are named with their schema (``public``), so the statement reads the same
+rows whatever path the connection still holds from an earlier request.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from django.db import connections, router
+from psycopg import sql
+
+from . import conf
+from .exceptions import InvalidSchemaName
+from .schema_model import get_schema_model
+from .state import get_active_schema
+from .validation import validate_schema_name
+
+if TYPE_CHECKING:
+    from .models import AbstractSchema
+
+
+class Verdict(enum.Enum):
+    ALLOWED = "allowed"
+    ANONYMOUS = "anonymous"
+    TEMPLATE = "template"
+    UNKNOWN = "unknown"
+    NOT_MEMBER = "not_member"
+    INACTIVE = "inactive"
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of ``check_and_enter``; ``schema`` is set whenever the row exists."""
+
+    name: str
+    verdict: Verdict
+    schema: AbstractSchema | None = None
+    membership_id: int | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict is Verdict.ALLOWED
+
+
+def schema_db_alias() -> str:
+    """The database holding the schema and membership tables (and so the tenants)."""
+    return router.db_for_read(get_schema_model()) or "default"
+
+
+class _PathWindow:
+    def __init__(self) -> None:
+        self.entered: bool = False
+
+    def path_was_set(self, conn: Any, schema: str | None) -> None:
+        """Record that a statement inside the window really put ``schema``'s path on."""
+        conn.note_search_path(schema)
+        self.entered = True
+
+
+@contextmanager
+def path_not_needed(using: str) -> Iterator[_PathWindow]:
+    """Run queries whose result does not depend on the connection's ``search_path`` without
+    making the backend send a ``SET search_path`` before them.
+
+    Two kinds of queries qualify: statements that name every table with its schema (the check
+    below), and reads of shared tables such as the session and the user, which exist only in
+    ``public`` (the router never creates them in a tenant schema, and every path the backend
+    sets ends with ``public``). Leaving the block, the backend's knowledge is put back to
+    "unknown" unless a statement inside really set the path (the backend's own ``SET``, or
+    one reported with ``path_was_set``).
+    """
+    window = _PathWindow()
+    conn = connections[using]
+    active = get_active_schema()
+    if not hasattr(conn, "note_search_path"):
+        yield window
+        return
+    trusted = not conn.search_path_is_known(active)
+    if trusted:
+        # Open the connection first: opening one resets the backend's knowledge.
+        conn.ensure_connection()
+        conn.note_search_path(active)
+    sets_before = conn.search_path_sets
+    try:
+        yield window
+    except BaseException:
+        # A failed statement may or may not have changed the path: trust nothing.
+        conn.forget_search_path()
+        raise
+    if trusted and not window.entered and conn.search_path_sets == sets_before:
+        conn.forget_search_path()
+
+
+@lru_cache(maxsize=8)
+def _check_statement(schema_model: type, membership_model: type) -> tuple[str, tuple[Any, ...]]:
+    schema_fields = tuple(schema_model._meta.concrete_fields)
+    membership = membership_model._meta
+    public = sql.Identifier(conf.SHARED_SCHEMA)
+    columns = sql.SQL(", ").join(
+        sql.SQL("s.{}").format(sql.Identifier(f.column)) for f in schema_fields
+    )
+    statement = sql.SQL(
+        "SELECT pg_catalog.set_config('search_path', %s, false), {columns}, m.{member_pk} "
+        "FROM {public}.{schema_table} s "
+        "LEFT JOIN {public}.{member_table} m "
+        "ON m.{member_schema} = s.{schema_pk} AND m.{member_user} = %s "
+        "WHERE s.{schema_name} = %s"
+    ).format(
+        columns=columns,
+        public=public,
+        schema_table=sql.Identifier(schema_model._meta.db_table),
+        schema_pk=sql.Identifier(schema_model._meta.pk.column),
+        schema_name=sql.Identifier(schema_model._meta.get_field("name").column),
+        member_table=sql.Identifier(membership.db_table),
+        member_pk=sql.Identifier(membership.pk.column),
+        member_schema=sql.Identifier(membership.get_field("schema").column),
+        member_user=sql.Identifier(membership.get_field("user").column),
+    )
+    return statement.as_string(None), schema_fields
+
+
+def _schema_from_row(schema_model: type, fields: tuple[Any, ...], values: Any, conn: Any) -> Any:
+    """Build the model instance the way the ORM does, converters included, so a swapped
+    schema model with e.g. a ``JSONField`` gets Python values."""
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        column = field.get_col(schema_model._meta.db_table)
+        converters = conn.ops.get_db_converters(column) + column.get_db_converters(conn)
+        for converter in converters:
+            value = converter(value, column, conn)
+        converted.append(value)
+    return schema_model.from_db(conn.alias, [f.attname for f in fields], converted)
+
+
+def is_privileged(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False))
+
+
+def user_may_use_inactive(user: Any) -> bool:
+    return is_privileged(user) and conf.superusers_use_inactive_schemas()
+
+
+def check_and_enter(user: Any, name: str, *, using: str | None = None) -> Check:
+    """Decide whether ``user`` may use schema ``name``; when the schema row exists, the
+    connection's ``search_path`` is set to it by the same statement (and the backend told).
+
+    The caller activates the schema (``schema_context``) only when the check allows it; a
+    refused check leaves the backend knowing the path it really set, so the next query in
+    another schema sends its own ``SET``.
+    """
+    from .models import Membership
+
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return Check(name, Verdict.ANONYMOUS)
+    if name == conf.template_schema():
+        return Check(name, Verdict.TEMPLATE)
+    try:
+        validate_schema_name(name)
+    except InvalidSchemaName:
+        return Check(name, Verdict.UNKNOWN)
+    schema_model = get_schema_model()
+    using = using or schema_db_alias()
+    conn = connections[using]
+    statement, fields = _check_statement(schema_model, Membership)
+    params = [conn.search_path_value(name), user.pk, name]
+    with path_not_needed(using) as window:
+        with conn.cursor() as cursor:
+            cursor.execute(statement, params)
+            row = cursor.fetchone()
+        if row is not None:
+            window.path_was_set(conn, name)
+    if row is None:
+        return Check(name, Verdict.UNKNOWN)
+    schema = _schema_from_row(schema_model, fields, row[1:-1], conn)
+    membership_id = row[-1]
+    if membership_id is None and not (is_privileged(user) and conf.superusers_use_all_schemas()):
+        return Check(name, Verdict.NOT_MEMBER, schema)
+    if not schema.is_active and not user_may_use_inactive(user):
+        return Check(name, Verdict.INACTIVE, schema, membership_id)
+    return Check(name, Verdict.ALLOWED, schema, membership_id)

@@ -1,0 +1,114 @@
+"""The switch endpoint and the schema chooser page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import F, OuterRef, Subquery
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_POST, require_safe
+
+from . import conf
+from .entering import Check, Verdict, check_and_enter
+from .responses import bad_request, refusal, safe_next, wants_json
+from .selection import SESSION_KEY, choose_none, remember, usable_schemas_for
+
+
+def _read_payload(request: HttpRequest) -> dict[str, Any] | None:
+    """The posted fields, from a form or a JSON object; ``None`` when unreadable."""
+    if "json" in (request.content_type or ""):
+        try:
+            data = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return data if isinstance(data, dict) else None
+    return {key: request.POST.get(key) for key in ("schema", "next") if key in request.POST}
+
+
+@csrf_protect
+@require_POST
+def switch(request: HttpRequest) -> HttpResponse:
+    """Switch the session's schema (POST ``schema``, optional ``next``); ``schema=""`` leaves
+    every schema. Browsers are redirected to ``next`` when it is on this site; JSON clients
+    get the new state as JSON."""
+    data = _read_payload(request)
+    if data is None:
+        return bad_request(request, _("The request body is not a JSON object."))
+    name = data.get("schema")
+    if not isinstance(name, str):
+        return bad_request(request, _("Give the schema to switch to in the field “schema”."))
+    name = name.strip()
+    user = request.user
+    if not user.is_authenticated:
+        return refusal(request, Check(name, Verdict.ANONYMOUS))
+    if name == "":
+        choose_none(request, "switch")
+    else:
+        check = check_and_enter(user, name)
+        if not check.allowed:
+            return refusal(request, check)
+        remember(request, check, "switch")
+    target = safe_next(request, data.get("next")) or conf.switch_redirect_url()
+    if wants_json(request):
+        schema = request.schema  # type: ignore[attr-defined]
+        return JsonResponse(
+            {
+                "schema": None if schema is None else schema.name,
+                "display_name": None if schema is None else str(schema),
+                "next": target,
+            }
+        )
+    return HttpResponseRedirect(target)
+
+
+@login_required
+@require_safe
+def choose(request: HttpRequest) -> HttpResponse:
+    """List the schemas the user may use, the most recently used first."""
+    from .models import Membership
+
+    last_used = Membership.objects.filter(schema=OuterRef("pk"), user=request.user).values(
+        "last_used_at"
+    )[:1]
+    schemas = list(
+        usable_schemas_for(request.user)
+        .annotate(last_used_at=Subquery(last_used))
+        .order_by(F("last_used_at").desc(nulls_last=True), "name")
+    )
+    current = getattr(request, "schema", None)
+    chosen = request.session.get(SESSION_KEY)
+    last = next((s for s in schemas if s.last_used_at is not None), None)
+    next_url = safe_next(request, request.GET.get("next")) or ""
+    if wants_json(request):
+        return JsonResponse(
+            {
+                "schemas": [
+                    {
+                        "name": s.name,
+                        "display_name": str(s),
+                        "is_active": s.is_active,
+                        "last_used_at": s.last_used_at,
+                        "current": current is not None and s.pk == current.pk,
+                    }
+                    for s in schemas
+                ],
+                "current": None if current is None else current.name,
+            }
+        )
+    return render(
+        request,
+        "schemaswitch_admin/choose.html",
+        {
+            "title": _("Choose a schema"),
+            "schemas": schemas,
+            "current_schema": current,
+            "last_used_schema": last,
+            "deliberately_none": chosen == "",
+            "next": next_url,
+        },
+    )

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("projects/", views.project_list, name="project-list"),
+    path("projects/plain/", views.project_names, name="project-names"),
+    path("projects/async/", views.project_list_async, name="project-list-async"),
+    path("projects/stream/", views.project_stream, name="project-stream"),
+    path("projects/astream/", views.project_stream_async, name="project-astream"),
+    path("projects/cbv/", views.ProjectListView.as_view(), name="project-cbv"),
+    path("projects/acbv/", views.AsyncProjectListView.as_view(), name="project-acbv"),
+    path("projects/boom/", views.project_boom, name="project-boom"),
+    path("state/", views.request_state, name="request-state"),
+]
