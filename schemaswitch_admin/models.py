@@ -160,3 +160,7 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.schema}"
+
+
+# Defined in its own module (it belongs to the admin integration) but registered with this app.
+from .admin_log import LogEntrySchema  # noqa: E402, F401

@@ -1,0 +1,100 @@
+"""Admin log entries that know their schema: recording it, filtering by it, linking with it.
+
+An entry about a private object only means something together with its schema, and it shows
+the object's ``repr`` and change message, so it is shown only to users who may use that
+schema. Entries about private objects with no recorded schema (written before this app was
+installed, or by an admin that does not record schemas) cannot be placed anywhere and are
+never shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+from django.utils.http import urlencode
+
+from ..admin_log import LogEntrySchema
+from ..selection import QUERY_PARAMETER, usable_schemas_for
+from ..sharing import is_shared_model, private_models
+from ..state import get_active_schema
+
+#: The query parameter the request layer turns into a schema switch.
+SCHEMA_QUERY_PARAMETER = QUERY_PARAMETER
+
+
+def record_schema(entries: LogEntry | Iterable[LogEntry] | None) -> None:
+    """Attach the active schema to new entries about private objects (one INSERT at most)."""
+    schema = get_active_schema()
+    if schema is None or entries is None:
+        return
+    if isinstance(entries, LogEntry):
+        entries = [entries]
+    rows = [
+        LogEntrySchema(log_entry_id=entry.pk, schema_name=schema)
+        for entry in entries
+        if entry.pk is not None and _is_private_entry(entry)
+    ]
+    if rows:
+        LogEntrySchema.objects.bulk_create(rows)
+
+
+def _is_private_entry(entry: LogEntry) -> bool:
+    model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+    return model is not None and not is_shared_model(model)
+
+
+def _private_content_type_ids() -> list[int]:
+    models = private_models(include_auto_created=False)
+    # ContentType's manager caches these, so this costs no query after the first call.
+    return [ct.pk for ct in ContentType.objects.get_for_models(*models).values()]
+
+
+def visible_log_entries(user: Any, queryset: QuerySet | None = None) -> QuerySet:
+    """``queryset`` (all entries by default) less those ``user`` must not see.
+
+    One query: the user's schemas are a subquery, not a list fetched first.
+    """
+    if queryset is None:
+        queryset = LogEntry.objects.all()
+    allowed = usable_schemas_for(user).values("name")
+    private_types = _private_content_type_ids()
+    shared_entry = Q(schemaswitch__isnull=True) & ~Q(content_type_id__in=private_types)
+    return queryset.filter(shared_entry | Q(schemaswitch__schema_name__in=allowed))
+
+
+def entries_in_active_schema(queryset: QuerySet) -> QuerySet:
+    """The entries of ``queryset`` recorded in the active schema (none without one)."""
+    schema = get_active_schema()
+    if schema is None:
+        return queryset.none()
+    return queryset.filter(schemaswitch__schema_name=schema)
+
+
+def schema_of(entry: LogEntry) -> str | None:
+    """The schema recorded for ``entry`` (the side row is read from the entry's cache when the
+    queryset used ``select_related("schemaswitch")``)."""
+    try:
+        return entry.schemaswitch.schema_name
+    except LogEntrySchema.DoesNotExist:
+        return None
+
+
+def with_schema_switch(url: str, schema: str | None) -> str:
+    """``url`` with the request layer's switch parameter, so following it opens the object in
+    its own schema whatever schema the session is in (and is refused to non-members)."""
+    if not schema:
+        return url
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}{urlencode({SCHEMA_QUERY_PARAMETER: schema})}"
+
+
+def entry_admin_url(entry: LogEntry) -> str | None:
+    """``entry.get_admin_url()`` carrying the entry's schema."""
+    url = entry.get_admin_url()
+    if not url:
+        return None
+    return with_schema_switch(url, schema_of(entry))

@@ -1,0 +1,374 @@
+"""The admin's schema selector in a real browser: headless Chromium (Debian's ``chromium`` and
+``chromium-driver``) driven by Selenium, against pytest-django's live server.
+
+On Django 6+ the pages are served under a strict Content-Security-Policy (scripts and styles
+from 'self' only), so the selector's behaviour doubles as proof that it needs no inline code.
+
+``SCHEMASWITCH_SCREENSHOTS=1`` also writes the screenshots under ``docs/screenshots/``
+(``python docs/screenshots/make_screenshots.py`` does it).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from schemaswitch_admin import schema_context
+from schemaswitch_admin.models import Membership, Schema
+from schemaswitch_admin.testing.factories import SchemaFactory, UserFactory
+from tests.tenantapp.models import Note, Project
+
+CHROMIUM = os.environ.get("SCHEMASWITCH_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("SCHEMASWITCH_CHROMEDRIVER", "/usr/bin/chromedriver")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WAIT_SECONDS = 15
+SCREENSHOTS_DIR = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+PASSWORD = "password"
+
+
+def _executable(path: str) -> bool:
+    return bool(shutil.which(path)) or (os.path.isfile(path) and os.access(path, os.X_OK))
+
+
+# Skipped before any fixture runs (no live server, no schemas) when the browser is missing.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (_executable(CHROMIUM) and _executable(CHROMEDRIVER)),
+        reason=f"Chromium is not installed ({CHROMIUM}, {CHROMEDRIVER}): "
+        "apt-get install chromium chromium-driver",
+    ),
+    pytest.mark.skipif(
+        importlib.util.find_spec("selenium") is None,
+        reason="Selenium is not installed: pip install -e '.[dev]'",
+    ),
+]
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument("--window-size=1280,900")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def strict_csp(settings) -> bool:
+    """A strict policy where Django has the middleware (6.0+); ``False`` on Django 5.2."""
+    try:
+        from django.utils.csp import CSP
+    except ImportError:
+        return False
+    middleware = "django.middleware.csp.ContentSecurityPolicyMiddleware"
+    assert middleware in settings.MIDDLEWARE, "tests/settings.py installs it on Django 6+"
+    settings.SECURE_CSP = {
+        "default-src": [CSP.SELF],
+        "script-src": [CSP.SELF],
+        "style-src": [CSP.SELF],
+        "img-src": [CSP.SELF, "data:"],
+    }
+    return True
+
+
+def _make_schema(name: str, display_name: str, notes: list[str]) -> Any:
+    schema = SchemaFactory(name=name, display_name=display_name)
+    with schema_context(name):
+        project = Project.objects.create(name=f"{display_name} roadmap")
+        for title in notes:
+            Note.objects.create(project=project, title=title, body=f"About {title}.")
+    return schema
+
+
+@pytest.fixture
+def two_schemas(transactional_db) -> Iterator[SimpleNamespace]:
+    """Schemas ``bnorth`` and ``bsouth``, each with a note of primary key 1, and a staff user
+    who is a member of both. The live server sees committed data, so the schemas are real
+    and are dropped afterwards (a flush empties tables, it does not drop schemas)."""
+    from django.contrib.auth.models import Permission
+
+    north = _make_schema("bnorth", "Northwind", ["North note"])
+    south = _make_schema("bsouth", "Southport", ["South note"])
+    user = UserFactory(username="editor", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="tenantapp"))
+    for schema in (north, south):
+        Membership.objects.create(user=user, schema=schema)
+    try:
+        yield SimpleNamespace(north=north, south=south, user=user)
+    finally:
+        for schema in (north, south):
+            Schema.objects.get(pk=schema.pk).drop()
+
+
+# -- page helpers ---------------------------------------------------------------------------
+
+
+def log_in(driver: Any, base_url: str, username: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{base_url}/admin/login/?next=/admin/")
+    driver.find_element(By.ID, "id_username").send_keys(username)
+    driver.find_element(By.ID, "id_password").send_keys(PASSWORD)
+    with page_load(driver):
+        driver.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+
+
+class page_load:  # noqa: N801 - reads as a statement: ``with page_load(driver): ...``
+    """Wait until the action inside the block has replaced the page."""
+
+    def __init__(self, driver: Any) -> None:
+        self.driver = driver
+
+    def __enter__(self) -> None:
+        from selenium.webdriver.common.by import By
+
+        self.old = self.driver.find_element(By.TAG_NAME, "html")
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is not None:
+            return
+        from selenium.webdriver.support import expected_conditions as ec
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(self.driver, WAIT_SECONDS).until(ec.staleness_of(self.old))
+        WebDriverWait(self.driver, WAIT_SECONDS).until(
+            lambda d: d.execute_script("return document.readyState") == "complete"
+        )
+
+
+def choose_in_header(driver: Any, schema: str) -> None:
+    """Pick ``schema`` in the brand-bar selector with the mouse: the script switches at once
+    (there is no button to press while the script runs)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    button = driver.find_element(By.CSS_SELECTOR, ".schemaswitch-submit")
+    assert not button.is_displayed(), "with the script, the Switch button is hidden"
+    with page_load(driver):
+        Select(driver.find_element(By.ID, "schemaswitch-schema")).select_by_value(schema)
+
+
+def header_schema(driver: Any) -> str:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    select = Select(driver.find_element(By.ID, "schemaswitch-schema"))
+    return select.first_selected_option.get_attribute("value")
+
+
+def banner(driver: Any) -> str:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.CSS_SELECTOR, ".schemaswitch-banner").text
+
+
+def listed_titles(driver: Any) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    return [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#result_list tbody th a")]
+
+
+def path_of(driver: Any) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(driver.current_url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def csp_violations(driver: Any) -> list[str]:
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]
+    ]
+
+
+# -- the flow --------------------------------------------------------------------------------
+
+
+def test_switch_edit_and_follow_recent_action_back_into_its_schema(
+    browser, live_server, two_schemas, strict_csp
+):
+    from selenium.webdriver.common.by import By
+
+    driver, base = browser, live_server.url
+    log_in(driver, base, "editor")
+    assert path_of(driver) == "/admin/"
+
+    # Two memberships and no choice yet: the selector asks; choosing stays on the index.
+    assert header_schema(driver) == ""
+    choose_in_header(driver, "bnorth")
+    assert path_of(driver) == "/admin/"
+    assert header_schema(driver) == "bnorth"
+
+    driver.get(f"{base}/admin/tenantapp/note/")
+    assert listed_titles(driver) == ["North note"]
+    assert banner(driver) == "Only showing objects from Northwind."
+
+    # Switching on a changelist stays on it, now with the other schema's rows.
+    choose_in_header(driver, "bsouth")
+    assert path_of(driver) == "/admin/tenantapp/note/"
+    assert listed_titles(driver) == ["South note"]
+    assert banner(driver) == "Only showing objects from Southport."
+
+    # Edit South's note 1.
+    with page_load(driver):
+        driver.find_element(By.LINK_TEXT, "South note").click()
+    assert path_of(driver) == "/admin/tenantapp/note/1/change/"
+    title = driver.find_element(By.ID, "id_title")
+    title.clear()
+    title.send_keys("South note, edited")
+    with page_load(driver):
+        driver.find_element(By.NAME, "_save").click()
+    assert listed_titles(driver) == ["South note, edited"]
+
+    # Away to North: its note 1 is untouched.
+    choose_in_header(driver, "bnorth")
+    assert listed_titles(driver) == ["North note"]
+
+    # The recent action still leads to South's note 1, switching the session back to South.
+    driver.get(f"{base}/admin/")
+    link = driver.find_element(By.CSS_SELECTOR, "#recent-actions-module a")
+    assert link.text == "South note, edited"
+    assert link.get_attribute("href").endswith("/admin/tenantapp/note/1/change/?__schema=bsouth")
+    with page_load(driver):
+        link.click()
+    assert path_of(driver) == "/admin/tenantapp/note/1/change/"
+    assert driver.find_element(By.ID, "id_title").get_attribute("value") == "South note, edited"
+    assert header_schema(driver) == "bsouth"
+    assert banner(driver).startswith("This object belongs to Southport.")
+
+    # Switching on a private object's page lands on its model's list in the new schema.
+    choose_in_header(driver, "bnorth")
+    assert path_of(driver) == "/admin/tenantapp/note/"
+    assert listed_titles(driver) == ["North note"]
+
+    if strict_csp:
+        assert csp_violations(driver) == []
+
+
+@pytest.fixture
+def many_schemas(transactional_db) -> SimpleNamespace:
+    """A staff user with twenty schemas: enough for the filter box. Rows only: the index
+    page used here reads no schema's tables."""
+    names = [
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
+        "juliett", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo",
+        "sierra", "tango",
+    ]  # fmt: skip
+    schemas = Schema.objects.bulk_create(
+        [Schema(name=f"fx_{name}", display_name=name.title()) for name in names]
+    )
+    user = UserFactory(username="many", is_staff=True)
+    Membership.objects.bulk_create([Membership(user=user, schema=s) for s in schemas])
+    return SimpleNamespace(user=user, schemas=schemas)
+
+
+def test_type_to_filter_narrows_the_list_and_enter_switches(
+    browser, live_server, many_schemas, strict_csp
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver = browser
+    log_in(driver, live_server.url, "many")
+    box = driver.find_element(By.ID, "schemaswitch-filter")
+    assert box.is_displayed()
+
+    box.send_keys("ec")
+    select = driver.find_element(By.ID, "schemaswitch-schema")
+    shown = [
+        o.text for o in select.find_elements(By.TAG_NAME, "option") if not o.get_property("hidden")
+    ]
+    assert shown == ["Echo", "Quebec"]
+    with page_load(driver):
+        box.send_keys(Keys.ENTER)
+
+    assert path_of(driver) == "/admin/"
+    assert header_schema(driver) == "fx_echo"
+    if strict_csp:
+        assert csp_violations(driver) == []
+
+
+# -- screenshots -----------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(
+    not os.environ.get("SCHEMASWITCH_SCREENSHOTS"),
+    reason="writes docs/screenshots/ only when SCHEMASWITCH_SCREENSHOTS=1",
+)
+def test_screenshots(browser, live_server, transactional_db, strict_csp):
+    from django.contrib.auth.models import Permission
+    from selenium.webdriver.common.by import By
+
+    made = [
+        _make_schema("acme", "Acme Corporation", ["Launch plan", "Quarterly review"]),
+        _make_schema("globex", "Globex", ["Hiring"]),
+    ]
+    extra = Schema.objects.bulk_create(
+        [Schema(name=f"shot_{i:02d}", display_name=f"Initech branch {i}") for i in range(1, 18)]
+    )
+    user = UserFactory(username="ada", first_name="Ada", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="tenantapp"))
+    few, many = UserFactory(username="bob", is_staff=True), user
+    few.user_permissions.set(user.user_permissions.all())
+    Membership.objects.bulk_create(
+        [Membership(user=many, schema=s) for s in [*made, *extra]]
+        + [Membership(user=few, schema=s) for s in made]
+    )
+    SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    driver, base = browser, live_server.url
+    try:
+        log_in(driver, base, "bob")
+        driver.set_window_size(1200, 560)
+        driver.save_screenshot(str(SCREENSHOTS_DIR / "admin-no-schema.png"))
+        choose_in_header(driver, "acme")
+        driver.get(f"{base}/admin/tenantapp/note/")
+        driver.set_window_size(1200, 520)
+        driver.save_screenshot(str(SCREENSHOTS_DIR / "selector-light.png"))
+
+        driver.execute_script("localStorage.setItem('theme', 'dark')")
+        driver.refresh()
+        driver.save_screenshot(str(SCREENSHOTS_DIR / "selector-dark.png"))
+        driver.execute_script("localStorage.setItem('theme', 'light')")
+
+        driver.set_window_size(390, 760)
+        driver.refresh()
+        driver.save_screenshot(str(SCREENSHOTS_DIR / "selector-narrow.png"))
+
+        driver.delete_all_cookies()
+        driver.set_window_size(1200, 520)
+        log_in(driver, base, "ada")
+        choose_in_header(driver, "acme")
+        driver.get(f"{base}/admin/tenantapp/note/")
+        driver.find_element(By.ID, "schemaswitch-filter").send_keys("init")
+        driver.save_screenshot(str(SCREENSHOTS_DIR / "selector-filter.png"))
+    finally:
+        for schema in made:
+            schema.drop()
