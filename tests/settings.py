@@ -1,6 +1,8 @@
 """Settings of the test project: the documented minimal configuration plus a private app."""
 
 import os
+import sys
+from pathlib import Path
 
 from schemaswitch_admin.devdb import database_config
 
@@ -12,11 +14,15 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 
 DATABASES = {
     "default": database_config(
-        name="schemaswitch",
+        # SCHEMASWITCH_DB_NAME lets a test's subprocess (manage.py commands) use the test DB.
+        name=os.environ.get("SCHEMASWITCH_DB_NAME", "schemaswitch"),
         TEST={"NAME": os.environ.get("SCHEMASWITCH_TEST_DB", "test_schemaswitch")},
     )
 }
 DATABASE_ROUTERS = ["schemaswitch_admin.routers.SchemaRouter"]
+
+# The example project runs with example/ on the path (example/manage.py does the same).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "example"))
 
 INSTALLED_APPS = [
     "schemaswitch_admin",
@@ -28,6 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "tests.tenantapp",
     "tests.migrapp",
+    # The example project's private app (tests/test_example*.py); example/ is its import root.
+    "projects",
 ]
 
 MIDDLEWARE = [
@@ -40,6 +48,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 
+# Django 6+: Content-Security-Policy middleware, inert while SECURE_CSP is empty; the admin
+# tests set a strict policy (tests/test_admin.py, tests/test_admin_browser.py).
+try:
+    import django.middleware.csp  # noqa: F401
+except ImportError:  # Django 5.2
+    pass
+else:
+    MIDDLEWARE.append("django.middleware.csp.ContentSecurityPolicyMiddleware")
+
 ROOT_URLCONF = "tests.urls"
 TEMPLATES = [
     {
@@ -51,6 +68,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "schemaswitch_admin.context_processors.schemas",
             ]
         },
     }

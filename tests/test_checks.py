@@ -75,3 +75,9 @@ def test_migrate_command_must_be_ours():
     finally:
         get_commands.cache_clear()
     assert "schemaswitch_admin.E007" not in ids()
+
+
+def test_every_app_has_its_migrations_committed():
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
