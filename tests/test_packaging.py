@@ -63,8 +63,9 @@ def test_wheel_carries_templates_and_static_and_django_finds_them(tmp_path):
         import django
         from django.conf import settings
         settings.configure(
-            INSTALLED_APPS=["schemaswitch_admin", "django.contrib.auth",
-                            "django.contrib.contenttypes", "django.contrib.staticfiles"],
+            INSTALLED_APPS=["schemaswitch_admin", "django.contrib.admin", "django.contrib.auth",
+                            "django.contrib.contenttypes", "django.contrib.sessions",
+                            "django.contrib.messages", "django.contrib.staticfiles"],
             TEMPLATES=[{{"BACKEND": "django.template.backends.django.DjangoTemplates",
                         "APP_DIRS": True}}],
             STATIC_URL="/static/",
