@@ -77,6 +77,7 @@ def test_migrate_command_must_be_ours():
     assert "schemaswitch_admin.E007" not in ids()
 
 
+@pytest.mark.django_db
 def test_every_app_has_its_migrations_committed():
     from django.core.management import call_command
 
