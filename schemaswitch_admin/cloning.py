@@ -178,6 +178,10 @@ def drop_pg_schema(name: str, *, using: str = "default") -> None:
     validate_schema_name(name)
     connection = connections[using]
     with transaction.atomic(using=using), connection.cursor() as cursor:
+        # Rows written earlier in this transaction may still have deferred foreign-key checks
+        # queued; PostgreSQL refuses to drop a table with pending trigger events, so run them
+        # now (a violation would fail the commit anyway).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE")
             .format(sql.Identifier(name))

@@ -116,3 +116,16 @@ def test_users_use_their_memberships_and_superusers_all(settings):
     }
     settings.SCHEMASWITCH_SUPERUSER_ALL_SCHEMAS = False
     assert not usable_schemas(admin).exists()
+
+
+@pytest.mark.django_db
+def test_drop_in_the_same_transaction_as_inserts_with_deferred_checks():
+    from schemaswitch_admin import schema_context
+    from tests.tenantapp.models import Note, Project
+
+    schema = Schema.objects.create_schema("drop_busy")
+    with schema_context("drop_busy"):
+        project = Project.objects.create(name="p")
+        Note.objects.create(project=project, title="t")  # deferred FK check queued
+    schema.drop()
+    assert "drop_busy" not in pg_schemas()
