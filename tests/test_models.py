@@ -114,6 +114,8 @@ def test_users_use_their_memberships_and_superusers_all(settings):
     assert set(usable_schemas(admin).values_list("name", flat=True)) >= {
         "use_a", "use_b", "use_c", "use_off",
     }
+    settings.SCHEMASWITCH_SUPERUSER_INACTIVE_SCHEMAS = False
+    assert "use_off" not in set(usable_schemas(admin).values_list("name", flat=True))
     settings.SCHEMASWITCH_SUPERUSER_ALL_SCHEMAS = False
     assert not usable_schemas(admin).exists()
 
