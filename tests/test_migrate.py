@@ -174,3 +174,22 @@ def test_migrating_one_app_back_to_zero_in_a_schema():
     assert applied("m_zero") == []
     assert "migrapp_item" not in tables("m_zero")
     assert "tenantapp_note" in tables("m_zero")
+
+
+@pytest.mark.django_db
+def test_model_states_are_rendered_once_per_history_not_per_schema():
+    from unittest import mock
+
+    from django.db.migrations.state import StateApps
+
+    def renders(names):
+        migrate(schema=names)
+        real_init = StateApps.__init__
+        with mock.patch.object(StateApps, "__init__", autospec=True, side_effect=real_init) as spy:
+            with override_settings(MIGRATION_MODULES=NEXT):
+                migrate(schema=names)
+        return spy.call_count
+
+    few = renders(bare_schemas("r_a", "r_b"))
+    many = renders(bare_schemas(*[f"r_m{i}" for i in range(6)]))
+    assert few == many
