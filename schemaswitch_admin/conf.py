@@ -51,3 +51,10 @@ def auto_select_single_schema() -> bool:
 def switch_redirect_url() -> str:
     """Where the switch view sends the user when ``next`` is missing or unsafe."""
     return str(getattr(settings, "SCHEMASWITCH_SWITCH_REDIRECT_URL", "/"))
+
+
+def pooler_mode() -> str | None:
+    """``None``: connections must reach PostgreSQL directly (a pooler in between is refused).
+    ``"session"``: a session-mode pooler (e.g. PgBouncer ``pool_mode = session``) sits in
+    between, which is safe because each client keeps its server connection."""
+    return getattr(settings, "SCHEMASWITCH_POOLER", None)

@@ -9,17 +9,49 @@ start of every request (user code may have run its own ``SET``).
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.postgresql import base
 from django.utils.functional import cached_property
 
+from ... import conf
 from ...state import get_active_schema
 from .errors import SchemaAwareErrorWrapper
 from .operations import DatabaseOperations
 from .search_path import path_value, set_path_statement
 
 _UNKNOWN: Any = object()
+
+#: Physical connections already checked for a pooler in between (pool checkouts are free).
+_direct: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+def refuse_transaction_pooler(connection: Any) -> None:
+    """Refuse a connection that goes through a pooler, unless it is declared session-mode.
+
+    A transaction-mode pooler (PgBouncer's default in many setups) hands the server
+    connection, with its ``search_path``, to another client after each transaction, so the
+    path this backend set is not the path the next query runs with. A pooler shows itself by
+    its own backend key: the pid the client was told differs from the server's real pid.
+    """
+    if conf.pooler_mode() == "session" or connection in _direct:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_catalog.pg_backend_pid()")
+        (server_pid,) = cursor.fetchone()
+    if not connection.autocommit:
+        connection.rollback()
+    if server_pid != connection.info.backend_pid:
+        connection.close()
+        raise ImproperlyConfigured(
+            "A connection pooler sits between Django and PostgreSQL. In transaction or "
+            "statement mode it hands one client's search_path to another, so tenants would "
+            "see each other's rows. Connect directly, or use session pooling and set "
+            "SCHEMASWITCH_POOLER = 'session'."
+        )
+    _direct[connection] = True
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -67,7 +99,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         self._path_schema = _UNKNOWN
-        return super().get_new_connection(conn_params)
+        connection = super().get_new_connection(conn_params)
+        refuse_transaction_pooler(connection)
+        return connection
 
     def _cursor(self, name: str | None = None) -> Any:
         cursor = super()._cursor(name)
