@@ -30,6 +30,7 @@ demo: $(STAMP)
 	$(BIN)/python example/manage.py rundemo
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
