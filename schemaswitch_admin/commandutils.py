@@ -88,3 +88,20 @@ def refuse_existing(name: str, using: str) -> None:
     taken_row = get_schema_model().objects.using(using).filter(name=name).exists()
     if taken_row or pg_schemas_present(using, [name]):
         raise CommandError(_("Schema %(name)r already exists.") % {"name": name})
+
+
+def requested_schema(options: dict) -> tuple[str | None, bool]:
+    """The schema a fixture command works in (``--schema``, else the active one) and whether
+    the database uses our backend; asking for a schema on another backend is an error."""
+    from .routers import uses_schemaswitch_backend
+    from .state import get_active_schema
+
+    using = options["database"]
+    schema = options["schema"] or get_active_schema()
+    ours = uses_schemaswitch_backend(using)
+    if not ours and (schema or options["all_schemas"]):
+        raise CommandError(
+            _("Database %(alias)r does not use the schemaswitch_admin backend.")
+            % {"alias": using}
+        )
+    return schema, ours

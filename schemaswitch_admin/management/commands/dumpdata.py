@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from django.core.management.commands.dumpdata import Command as DjangoDumpdataCommand
 from django.utils.translation import gettext as _
 
-from ...commandutils import all_schema_names, existing_schema, refuse_missing
+from ...commandutils import all_schema_names, existing_schema, refuse_missing, requested_schema
 from ...fixtures import (
     WRITABLE_COMPRESSIONS,
     fixture_file_name,
@@ -23,8 +23,7 @@ from ...fixtures import (
     requested_models,
     split_by_place,
 )
-from ...routers import uses_schemaswitch_backend
-from ...state import get_active_schema, schema_context
+from ...state import schema_context
 
 
 class Command(DjangoDumpdataCommand):
@@ -68,13 +67,8 @@ class Command(DjangoDumpdataCommand):
 
     def handle(self, *app_labels: str, **options: Any) -> None:
         using = options["database"]
-        schema = options["schema"] or get_active_schema()
-        if not uses_schemaswitch_backend(using):
-            if schema or options["all_schemas"]:
-                raise CommandError(
-                    _("Database %(alias)r does not use the schemaswitch_admin backend.")
-                    % {"alias": using}
-                )
+        schema, ours = requested_schema(options)
+        if not ours:
             return super().handle(*app_labels, **options)
         if options["all_schemas"]:
             return self._dump_all_schemas(app_labels, options)

@@ -18,11 +18,10 @@ from django.db import connections, transaction
 from django.utils.translation import gettext as _
 
 from ... import conf
-from ...commandutils import checked_name, existing_schema, refuse_missing
+from ...commandutils import checked_name, existing_schema, refuse_missing, requested_schema
 from ...fixtures import fixture_files, schema_of_file
-from ...routers import uses_schemaswitch_backend
 from ...sharing import is_shared_model
-from ...state import get_active_schema, schema_context
+from ...state import schema_context
 
 
 class MisplacedObject(ValueError):
@@ -68,13 +67,8 @@ class Command(DjangoLoaddataCommand):
 
     def handle(self, *fixture_labels: str, **options: Any) -> None:
         using = options["database"]
-        schema = options["schema"] or get_active_schema()
-        if not uses_schemaswitch_backend(using):
-            if schema or options["all_schemas"]:
-                raise CommandError(
-                    _("Database %(alias)r does not use the schemaswitch_admin backend.")
-                    % {"alias": using}
-                )
+        schema, ours = requested_schema(options)
+        if not ours:
             return super().handle(*fixture_labels, **options)
         if options["all_schemas"]:
             plan = self._directory_plan(fixture_labels, options)
