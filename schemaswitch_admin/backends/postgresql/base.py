@@ -9,7 +9,6 @@ start of every request (user code may have run its own ``SET``).
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -24,8 +23,15 @@ from .search_path import path_value, set_path_statement
 
 _UNKNOWN: Any = object()
 
-#: Physical connections already checked for a pooler in between (pool checkouts are free).
-_direct: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+#: Server addresses already seen to be reached directly, not through a pooler. Checked once
+#: per process and address, so even non-persistent connections (CONN_MAX_AGE = 0, a new
+#: connection per request) do not pay a round trip each time.
+_direct: set[tuple[Any, ...]] = set()
+
+
+def _address(connection: Any) -> tuple[Any, ...]:
+    info = connection.info
+    return (info.host, info.port, info.dbname, info.user)
 
 
 def refuse_transaction_pooler(connection: Any) -> None:
@@ -36,7 +42,8 @@ def refuse_transaction_pooler(connection: Any) -> None:
     path this backend set is not the path the next query runs with. A pooler shows itself by
     its own backend key: the pid the client was told differs from the server's real pid.
     """
-    if conf.pooler_mode() == "session" or connection in _direct:
+    address = _address(connection)
+    if conf.pooler_mode() == "session" or address in _direct:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_catalog.pg_backend_pid()")
@@ -51,7 +58,7 @@ def refuse_transaction_pooler(connection: Any) -> None:
             "see each other's rows. Connect directly, or use session pooling and set "
             "SCHEMASWITCH_POOLER = 'session'."
         )
-    _direct[connection] = True
+    _direct.add(address)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
