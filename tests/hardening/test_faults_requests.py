@@ -7,25 +7,18 @@ schema."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from .load import Browser
 from .servers import server_env, web_server
-from .world import ROWS_PER_SCHEMA, build, destroy, row_name
+from .world import ROWS_PER_SCHEMA, built_world, row_name
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
 @pytest.fixture(scope="module")
 def fault_world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        world = build("hkf", n_schemas=4, n_users=12)
-        db_name = connection.settings_dict["NAME"]
-    try:
-        yield world, db_name
-    finally:
-        with django_db_blocker.unblock():
-            destroy(world)
+    with built_world(django_db_blocker, "hkf", 4, 12) as made:
+        yield made
 
 
 def rows_of(schema: str) -> list[str]:

@@ -11,12 +11,11 @@ working in another schema).
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from . import report
 from .load import run_load
 from .servers import server_env, web_server
-from .world import build, destroy
+from .world import built_world
 
 #: Requests per server configuration (four configurations).
 REQUESTS = 1000
@@ -36,14 +35,8 @@ CONFIGS = [
 
 @pytest.fixture(scope="module")
 def soak_world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        world = build("hks", n_schemas=50, n_users=100)
-        db_name = connection.settings_dict["NAME"]
-    try:
-        yield world, db_name
-    finally:
-        with django_db_blocker.unblock():
-            destroy(world)
+    with built_world(django_db_blocker, "hks", 50, 100) as made:
+        yield made
 
 
 def test_world_has_mixed_memberships(soak_world):

@@ -13,6 +13,8 @@ import json
 import os
 import random
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -168,6 +170,23 @@ def destroy(world: World) -> None:
                 ),
                 [world.usernames],
             )
+
+
+
+@contextmanager
+def built_world(blocker, prefix: str, n_schemas: int, n_users: int) -> Iterator[tuple[World, str]]:
+    """A committed world for a module of tests, destroyed afterwards; yields it with the
+    test database's name (which server subprocesses must use)."""
+    from django.db import connection
+
+    with blocker.unblock():
+        world = build(prefix, n_schemas=n_schemas, n_users=n_users)
+        db_name = connection.settings_dict["NAME"]
+    try:
+        yield world, db_name
+    finally:
+        with blocker.unblock():
+            destroy(world)
 
 
 def main(argv: list[str]) -> int:
