@@ -305,5 +305,5 @@ def create_by_script(count: int, prefix: str) -> list[float]:
         with raw.transaction():
             raw.execute(text.encode())
         times.append(time.perf_counter() - started)
-    connection.forget_search_path()
+    connection.schema_path.forget()
     return times

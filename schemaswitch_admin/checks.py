@@ -8,7 +8,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core import checks
 
-from .routers import BACKEND_MODULE
+from .routers import BACKEND_MODULE, engine_is_schemaswitch
 from .sharing import is_shared_app, is_shared_model
 
 ROUTER_PATH = "schemaswitch_admin.routers.SchemaRouter"
@@ -17,8 +17,8 @@ MIDDLEWARE_PATH = "schemaswitch_admin.middleware.SchemaSwitchMiddleware"
 
 @checks.register
 def check_engine(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    engines = {alias: cfg.get("ENGINE") for alias, cfg in settings.DATABASES.items()}
-    if BACKEND_MODULE in engines.values():
+    engines = [cfg.get("ENGINE", "") for cfg in settings.DATABASES.values()]
+    if any(engine_is_schemaswitch(engine) for engine in engines):
         return []
     return [
         checks.Error(

@@ -27,7 +27,9 @@ from .migrating import migrations_table
 from .validation import validate_activatable_name, validate_schema_name
 
 __all__ = [
+    "RoleNamedSchema",
     "SchemaAlreadyExists",
+    "TemplateRowsRefused",
     "UnsupportedSchemaObject",
     "clear_clone_cache",
     "clone_schema",
@@ -69,6 +71,7 @@ WITH src AS MATERIALIZED (
 SELECT
     (SELECT oid FROM src),
     EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %(target)s),
+    EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %(target)s),
     pg_catalog.current_setting('check_function_bodies'),
     pg_catalog.md5(pg_catalog.concat(
         (SELECT pg_catalog.string_agg(v, ',' ORDER BY v) FROM top),
@@ -119,6 +122,16 @@ SELECT
 """
 
 
+class RoleNamedSchema(ValueError):
+    """The target is named like a database role: ``"$user"`` in PostgreSQL's default path
+    would resolve to it for that role, outside our control."""
+
+
+class TemplateRowsRefused(ValueError):
+    """A clone with rows was asked of the template, which every schema copies and which
+    must hold no tenant's rows."""
+
+
 class SchemaAlreadyExists(IntegrityError):
     """The target schema exists already (or another process just created it).
 
@@ -144,9 +157,18 @@ def clone_schema(
     """
     validate_activatable_name(source)
     validate_schema_name(target)
+    if with_data and source == conf.template_schema():
+        raise TemplateRowsRefused(
+            _(
+                "The template schema is copied structure only: rows written into it must "
+                "never reach a new schema. Clone it without with_data."
+            )
+        )
     connection = connections[using]
-    try:
-        with transaction.atomic(using=using), connection.cursor() as cursor:
+    # The script sets search_path itself (SET LOCAL, until the end of the caller's
+    # transaction): the backend sends no SET before it and trusts nothing after it.
+    with connection.schema_path.own_path(), transaction.atomic(using=using):
+        with connection.cursor() as cursor:
             context = connection.connection
             script, check_bodies = _script_for(cursor, connection, source, target, context)
             statement = sql.Composed(
@@ -163,12 +185,6 @@ def clone_schema(
                 if getattr(exc.__cause__, "sqlstate", None) in _NAME_TAKEN:
                     raise _taken(target) from exc
                 raise
-    finally:
-        # The script set search_path with SET LOCAL, which lasts until the end of the
-        # caller's transaction: the backend must send its own path again before the next
-        # query. (Done after the savepoint is released: that needs no path, and forgetting
-        # earlier would cost a useless SET before the RELEASE.)
-        connection.forget_search_path()
 
 
 def drop_pg_schema(name: str, *, using: str = "default") -> None:
@@ -202,7 +218,7 @@ def _script_for(
     """The current script for ``source`` and the session's ``check_function_bodies`` (the
     script turns it off for its own duration)."""
     cursor.execute(FINGERPRINT_SQL, {"source": source, "target": target})
-    namespace, target_exists, check_bodies, fingerprint = cursor.fetchone()
+    namespace, target_exists, role_named, check_bodies, fingerprint = cursor.fetchone()
     if namespace is None:
         if source == conf.template_schema():
             message = _(
@@ -214,15 +230,29 @@ def _script_for(
         raise TemplateSchemaMissing(message % {"name": source})
     if target_exists:
         raise _taken(target)
+    if role_named:
+        raise RoleNamedSchema(
+            _(
+                "Schema %(name)s cannot be created: a database role has that name, and "
+                "PostgreSQL puts a schema named like the connecting role on that role's "
+                "default search_path (\"$user\"). Choose another name."
+            )
+            % {"name": target}
+        )
     settings = connection.settings_dict
     key = (settings["HOST"], settings["PORT"], settings["NAME"], source)
     cached = _scripts.get(key)
     if cached is not None and cached[0] == namespace and cached[1] == fingerprint:
         return cached[2], check_bodies
-    cursor.execute(
-        sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(source)).as_string(context)
-    )
-    script = CatalogReader(cursor, source, namespace, migrations_table(), context).read()
+    # The reader prints definitions while only the source is on the path (SET LOCAL, for
+    # the rest of the transaction); the backend must not put its own path back meanwhile.
+    with connection.schema_path.own_path():
+        cursor.execute(
+            sql.SQL("SET LOCAL search_path TO {}")
+            .format(sql.Identifier(source))
+            .as_string(context)
+        )
+        script = CatalogReader(cursor, source, namespace, migrations_table(), context).read()
     with _scripts_lock:
         if key not in _scripts and len(_scripts) >= _MAX_CACHED:
             _scripts.pop(next(iter(_scripts)))

@@ -53,6 +53,16 @@ def switch_redirect_url() -> str:
     return str(getattr(settings, "SCHEMASWITCH_SWITCH_REDIRECT_URL", "/"))
 
 
+def original_backend() -> str:
+    """The PostgreSQL backend our ENGINE extends (e.g. GeoDjango's PostGIS backend)."""
+    return str(getattr(settings, "SCHEMASWITCH_ORIGINAL_BACKEND", "django.db.backends.postgresql"))
+
+
+def member_choices_include_superusers() -> bool:
+    """Admin choices of users on private models list superusers who are not members."""
+    return bool(getattr(settings, "SCHEMASWITCH_MEMBER_CHOICES_SUPERUSERS", False))
+
+
 def pooler_mode() -> str | None:
     """``None``: connections must reach PostgreSQL directly (a pooler in between is refused).
     ``"session"``: a session-mode pooler (e.g. PgBouncer ``pool_mode = session``) sits in

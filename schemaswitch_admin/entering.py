@@ -62,48 +62,37 @@ def schema_db_alias() -> str:
     return router.db_for_read(get_schema_model()) or "default"
 
 
-class _PathWindow:
-    def __init__(self) -> None:
-        self.entered: bool = False
+class _Window:
+    """What ``path_not_needed`` hands out: the caller reports a path its statement set."""
+
+    def __init__(self, report: Any = None) -> None:
+        self._report = report
+        self.entered = False
 
     def path_was_set(self, conn: Any, schema: str | None) -> None:
-        """Record that a statement inside the window really put ``schema``'s path on."""
-        conn.note_search_path(schema)
+        """A statement inside the window really put ``schema``'s path on."""
+        if self._report is not None:
+            self._report.set(schema)
         self.entered = True
 
 
 @contextmanager
-def path_not_needed(using: str) -> Iterator[_PathWindow]:
-    """Run queries whose result does not depend on the connection's ``search_path`` without
-    making the backend send a ``SET search_path`` before them.
+def path_not_needed(using: str) -> Iterator[_Window]:
+    """Run queries whose result does not depend on the connection's ``search_path`` (they
+    name every table with its schema, or read shared tables such as the session and the
+    user) without making the backend send a ``SET`` first. A statement inside that sets the
+    path itself reports it with ``window.path_was_set``.
 
-    Two kinds of queries qualify: statements that name every table with its schema (the check
-    below), and reads of shared tables such as the session and the user, which exist only in
-    ``public`` (the router never creates them in a tenant schema, and every path the backend
-    sets ends with ``public``). Leaving the block, the backend's knowledge is put back to
-    "unknown" unless a statement inside really set the path (the backend's own ``SET``, or
-    one reported with ``path_was_set``).
+    A thin adapter over the backend's own API (``connection.schema_path.own_path()``): the
+    backend owns what is known about the path.
     """
-    window = _PathWindow()
     conn = connections[using]
-    active = get_active_schema()
-    if not hasattr(conn, "note_search_path"):
-        yield window
+    keeper = getattr(conn, "schema_path", None)
+    if keeper is None:
+        yield _Window()
         return
-    trusted = not conn.search_path_is_known(active)
-    if trusted:
-        # Open the connection first: opening one resets the backend's knowledge.
-        conn.ensure_connection()
-        conn.note_search_path(active)
-    sets_before = conn.search_path_sets
-    try:
-        yield window
-    except BaseException:
-        # A failed statement may or may not have changed the path: trust nothing.
-        conn.forget_search_path()
-        raise
-    if trusted and not window.entered and conn.search_path_sets == sets_before:
-        conn.forget_search_path()
+    with keeper.own_path() as report:
+        yield _Window(report)
 
 
 @lru_cache(maxsize=8)
@@ -177,7 +166,7 @@ def check_and_enter(user: Any, name: str, *, using: str | None = None) -> Check:
     using = using or schema_db_alias()
     conn = connections[using]
     statement, fields = _check_statement(schema_model, Membership)
-    params = [conn.search_path_value(name), user.pk, name]
+    params = [conn.schema_path.path_value(name), user.pk, name]
     with path_not_needed(using) as window:
         with conn.cursor() as cursor:
             cursor.execute(statement, params)

@@ -18,8 +18,12 @@ class SchemaNotActivatedError(ProgrammingError):
     """A query touched a per-schema (private) table while no schema was active."""
 
 
-class SchemaDoesNotExist(LookupError):
-    """The named schema has no row or no PostgreSQL schema behind it."""
+class SchemaChangedError(RuntimeError):
+    """Rows produced in one schema were read while another schema was active.
+
+    Raised instead of letting ``.iterator()`` with ``prefetch_related`` (or any cursor read in
+    chunks) mix two tenants' rows when iteration continues in another schema.
+    """
 
 
 class TemplateSchemaMissing(RuntimeError):

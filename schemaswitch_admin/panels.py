@@ -53,7 +53,9 @@ _READ_PATH = "SELECT pg_catalog.current_setting('search_path'), pg_catalog.curre
 
 
 def _uses_schema_backend(conn: Any) -> bool:
-    return hasattr(conn, "search_path_sets")
+    from .backends.postgresql.wrapper import is_schemaswitch_connection
+
+    return is_schemaswitch_connection(conn)
 
 
 def read_search_path(conn: Any) -> dict[str, Any]:

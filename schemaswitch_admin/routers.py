@@ -8,6 +8,7 @@ and private tables never appear in ``public``.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.db import connections
@@ -19,7 +20,22 @@ BACKEND_MODULE = "schemaswitch_admin.backends.postgresql"
 
 
 def uses_schemaswitch_backend(alias: str) -> bool:
-    return connections.settings[alias]["ENGINE"] == BACKEND_MODULE
+    """True when ``alias`` is served by our backend, stacked or mixed in: decided by the
+    class its ENGINE provides, not by the ENGINE's name."""
+    return engine_is_schemaswitch(connections.settings[alias]["ENGINE"])
+
+
+@lru_cache(maxsize=32)
+def engine_is_schemaswitch(engine: str) -> bool:
+    from django.db.utils import load_backend
+
+    from .backends.postgresql.wrapper import SchemaSwitchWrapperMixin
+
+    try:
+        wrapper = load_backend(engine).DatabaseWrapper
+    except Exception:  # noqa: BLE001 - a broken ENGINE is Django's own error to report
+        return False
+    return isinstance(wrapper, type) and issubclass(wrapper, SchemaSwitchWrapperMixin)
 
 
 class SchemaRouter:

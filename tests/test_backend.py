@@ -12,11 +12,12 @@ from django.test.utils import CaptureQueriesContext
 
 from schemaswitch_admin import schema_context
 from schemaswitch_admin.exceptions import SchemaNotActivatedError
+from tests.path_support import effective_path, path_sets, set_statement
 from tests.tenantapp.models import Project
 
 
 def set_statements(ctx):
-    return [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SET search_path")]
+    return path_sets(ctx)
 
 
 def add_project(schema, name):
@@ -32,9 +33,7 @@ def names(schema=None):
 
 
 def current_path(conn=connection):
-    with conn.cursor() as cursor:
-        cursor.execute("SHOW search_path")
-        return cursor.fetchone()[0]
+    return effective_path(conn)
 
 
 def test_two_schemas_hold_different_rows_in_the_same_table(schema_factory):
@@ -69,9 +68,9 @@ def test_no_redundant_set_when_the_path_is_already_right(schema_factory):
         assert len(set_statements(ctx)) == 3
     # Each SET names exactly the schema it switched to, quoted.
     assert set_statements(ctx) == [
-        f'SET search_path TO "{a.name}", "public"',
-        f'SET search_path TO "{b.name}", "public"',
-        f'SET search_path TO "{a.name}", "public"',
+        set_statement(a.name),
+        set_statement(b.name),
+        set_statement(a.name),
     ]
 
 
@@ -204,9 +203,7 @@ def test_pooled_connection_checkout_never_reuses_another_users_path(schema_facto
         with schema_context(a.name), first.cursor() as cursor:
             cursor.execute("SELECT name FROM tenantapp_project")
             results["again"] = cursor.fetchall()
-        with first.cursor() as cursor:
-            cursor.execute("SHOW search_path")
-            results["none"] = cursor.fetchone()[0]
+        results["none"] = effective_path(first)
     finally:
         first.close()
         first.close_pool()

@@ -127,7 +127,7 @@ def describe_schema(name: str) -> dict[str, list[tuple]]:
             )
             found["history"] = cursor.fetchall()
         finally:
-            connection.forget_search_path()
+            connection.schema_path.forget()
     return found
 
 

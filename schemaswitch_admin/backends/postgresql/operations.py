@@ -1,13 +1,17 @@
 from __future__ import annotations
 
-from django.db.backends.postgresql.operations import DatabaseOperations as PGOperations
+from typing import Any
 
 
-class DatabaseOperations(PGOperations):
-    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+class SchemaSwitchOperationsMixin:
+    """Stacked on the original backend's ``DatabaseOperations``."""
+
+    def sql_flush(
+        self, style: Any, tables: Any, *, reset_sequences: bool = False, allow_cascade: bool = False
+    ) -> list[str]:
         """Always cascade: tenant tables in every schema may reference shared tables (users),
         and PostgreSQL refuses to truncate a referenced table otherwise. ``flush`` empties
         the whole database, so emptying the referencing tenant tables is what it promises."""
-        return super().sql_flush(
+        return super().sql_flush(  # type: ignore[misc]
             style, tables, reset_sequences=reset_sequences, allow_cascade=True
         )

@@ -20,5 +20,29 @@ def path_value(schema: str | None) -> str:
 
 @lru_cache(maxsize=8192)
 def set_path_statement(schema: str | None) -> str:
-    """``SET search_path TO ...``; cached because it runs on the hot path."""
-    return "SET search_path TO " + path_value(schema)
+    """The statement that puts ``schema``'s path on the connection for the session.
+
+    ``set_config`` rather than ``SET``: the server stores (and, from PostgreSQL 18, reports)
+    the value exactly as given, so the report can be compared with ``path_value`` as is.
+    """
+    return (
+        sql.SQL("SELECT pg_catalog.set_config('search_path', {}, false)")
+        .format(sql.Literal(path_value(schema)))
+        .as_string(None)
+    )
+
+
+@lru_cache(maxsize=8192)
+def reported_values(schema: str | None) -> frozenset[bytes]:
+    """What a server that reports ``search_path`` says when ``schema``'s path is in place:
+    the value we set, and for no schema also the session default we pin at connection
+    (``public``, unquoted as the server prints it)."""
+    values = {path_value(schema).encode()}
+    if schema is None:
+        values.add(conf.SHARED_SCHEMA.encode())
+    return frozenset(values)
+
+
+#: The startup option that makes ``public`` the session's default path, so that ``RESET ALL``
+#: and ``DISCARD ALL`` never bring back ``"$user"`` (a schema named like the role).
+PIN_DEFAULT_PATH_OPTION = "-c search_path=" + conf.SHARED_SCHEMA

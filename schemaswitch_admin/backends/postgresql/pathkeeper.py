@@ -1,0 +1,180 @@
+"""The one owner of the connection's ``search_path``.
+
+The invariant, written once: **every statement runs with the active schema's path**
+(``"<schema>", "public"``, or ``"public"`` with no schema active), and the keeper sends a
+``SET`` only when it cannot be sure the connection already holds that path.
+
+How it can be sure depends on what the server tells us:
+
+* **PostgreSQL 18 and newer report ``search_path`` to the client** (a ParameterStatus message
+  after every change, rollbacks included, at no extra round trip). On a direct connection the
+  keeper compares that report with the wanted value before every statement and trusts nothing
+  else: a user's ``SET``, ``RESET ALL``, ``DISCARD ALL``, a rollback or a reused worker thread
+  are all seen for what they are.
+* **Older servers report nothing**, so the keeper keeps what it last set and forgets it
+  whenever PostgreSQL may have changed it behind its back: a new or pooled connection, a
+  rollback, a savepoint rollback, a close, and the start of any request in the process (a
+  previous request's code, in this thread or another, may have run its own ``SET``). What
+  remains is documented in docs/how-it-works.md: code that changes the path by hand in the
+  middle of a unit of work must call ``forget()``.
+
+Every new direct connection also starts with ``search_path=public`` as its session default
+(a startup option), so ``RESET ALL`` and ``DISCARD ALL`` fall back to ``public``, never to
+``"$user"``, which would resolve to a tenant named like the database role.
+
+The rest of the package talks to the keeper only through this module's small API:
+``independent()`` for statements whose result does not depend on the path, ``own_path()`` for
+statements that set it themselves, ``forget()`` and the ``sets`` counter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from django.core.signals import request_started
+
+from ...state import _active_schema
+from .search_path import path_value, reported_values, set_path_statement
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+_UNKNOWN: Any = object()
+
+#: Bumped at the start of every request in this process. Knowledge recorded under an older
+#: epoch is not trusted (servers that do not report the path only).
+_epoch = [0]
+
+
+def _new_request(**kwargs: object) -> None:
+    _epoch[0] += 1
+
+
+request_started.connect(_new_request, dispatch_uid="schemaswitch_path_epoch")
+
+
+class PathReport:
+    """Handed out by ``own_path()``: the caller says which path its statement put in place."""
+
+    __slots__ = ("schema", "was_set")
+
+    def __init__(self) -> None:
+        self.schema: str | None = None
+        self.was_set = False
+
+    def set(self, schema: str | None) -> None:
+        """The statement just run put ``schema``'s path on the connection."""
+        self.schema = schema
+        self.was_set = True
+
+
+class PathKeeper:
+    """Attached to one ``DatabaseWrapper`` as ``connection.schema_path``."""
+
+    def __init__(self, wrapper: BaseDatabaseWrapper) -> None:
+        self._wrapper = wrapper
+        #: The schema whose path the connection holds by our bookkeeping, or unknown.
+        self._known: Any = _UNKNOWN
+        self._known_epoch = -1
+        #: The server reports the path (PostgreSQL 18+) and nothing sits in between.
+        self._pgconn: Any = None
+        #: Statements that need no path are running (``independent``/``own_path``).
+        self._free = 0
+        #: How many ``SET``s this keeper sent (tests, the debug panel).
+        self.sets = 0
+
+    # -- what the rest of the package may call ---------------------------------------------
+
+    @property
+    def server_reports(self) -> bool:
+        """True when the keeper trusts the server's own report of the path."""
+        return self._pgconn is not None
+
+    def path_value(self, schema: str | None) -> str:
+        """The value ``set_config('search_path', ...)`` must get for ``schema``."""
+        return path_value(schema)
+
+    def forget(self) -> None:
+        """Stop trusting the recorded path; the next statement sends it again (when the
+        server does not report it)."""
+        self._known = _UNKNOWN
+
+    @contextmanager
+    def independent(self) -> Iterator[None]:
+        """Statements inside do not depend on the path: they name every table with its
+        schema, or read shared tables, which exist only in ``public`` (every path we set
+        ends with ``public``). No ``SET`` is sent before them and what is known stays known.
+        """
+        self._free += 1
+        try:
+            yield
+        except BaseException:
+            self.forget()  # a failed statement may have aborted the transaction
+            raise
+        finally:
+            self._free -= 1
+
+    @contextmanager
+    def own_path(self) -> Iterator[PathReport]:
+        """Statements inside set or change the path themselves (``set_config`` in a query,
+        ``SET LOCAL`` in a script). No ``SET`` is sent before them; afterwards the path is
+        what the caller reported with ``report.set(schema)``, else unknown."""
+        report = PathReport()
+        self._free += 1
+        try:
+            yield report
+        except BaseException:
+            self.forget()
+            raise
+        finally:
+            self._free -= 1
+        if report.was_set:
+            self._record(report.schema)
+        else:
+            self.forget()
+
+    # -- what the backend calls ------------------------------------------------------------
+
+    def connected(self, connection: Any, *, trust_reports: bool) -> None:
+        """A new (or newly checked-out) physical connection: nothing is known about it."""
+        self._known = _UNKNOWN
+        self._pgconn = None
+        if trust_reports and connection.info.parameter_status("search_path") is not None:
+            self._pgconn = connection.pgconn
+
+    def disconnected(self) -> None:
+        self._known = _UNKNOWN
+        self._pgconn = None
+
+    def before_statement(self) -> str | None:
+        """Make sure the next statement runs with the active schema's path; returns the
+        active schema. Called by the cursor for every statement."""
+        wanted = _active_schema.get()
+        if self._free:
+            return wanted
+        pgconn = self._pgconn
+        if pgconn is not None:
+            if pgconn.parameter_status(b"search_path") in reported_values(wanted):
+                return wanted
+        elif self._known is not _UNKNOWN and self._known == wanted:
+            if self._known_epoch == _epoch[0]:
+                return wanted
+        self._send(wanted)
+        return wanted
+
+    def _send(self, wanted: str | None) -> None:
+        self._known = _UNKNOWN
+        wrapper = self._wrapper
+        with wrapper.wrap_database_errors:
+            cursor = wrapper._prepare_cursor(wrapper.create_cursor())
+        cursor._path_exempt = True
+        with cursor:
+            cursor.execute(set_path_statement(wanted))
+        self.sets += 1
+        self._record(wanted)
+
+    def _record(self, schema: str | None) -> None:
+        self._known = schema
+        self._known_epoch = _epoch[0]
