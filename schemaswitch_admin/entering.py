@@ -27,7 +27,6 @@ from psycopg import sql
 from . import conf
 from .exceptions import InvalidSchemaName
 from .schema_model import get_schema_model
-from .state import get_active_schema
 from .validation import validate_schema_name
 
 if TYPE_CHECKING:

@@ -1,9 +1,10 @@
 """Runs each request in the schema its user chose, checked against their memberships.
 
 Place it after ``SessionMiddleware`` and ``AuthenticationMiddleware``. The schema stays
-active for the whole response, including a streaming body consumed after the middleware has
-returned, and is deactivated afterwards whatever happens (``schema_context`` restores the
-previous state on exceptions too).
+active for the whole response, and a streaming body consumed after the middleware has returned
+runs in a context of its own copied from the request's (see ``streaming``); the schema is
+deactivated afterwards whatever happens (``schema_context`` restores the previous state on
+exceptions too).
 
 Per request it sets ``request.schema`` (the schema model instance, or ``None``) and
 ``request.schema_choice_source`` (``"session"``, ``"query"``, ``"header"``, ``"switch"``,
@@ -12,7 +13,7 @@ Per request it sets ``request.schema`` (the schema model instance, or ``None``) 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
@@ -20,43 +21,14 @@ from django.http import HttpRequest, HttpResponseBase
 
 from .selection import HEADER, QUERY_PARAMETER, SESSION_KEY, choose_for_request, deliver_notices
 from .state import schema_context
+from .streaming import keep_context_for_body
 
 __all__ = ["HEADER", "QUERY_PARAMETER", "SESSION_KEY", "SchemaSwitchMiddleware"]
 
 
-def _iterate_in_schema(content: Iterable[Any], name: str) -> Iterator[Any]:
-    # Enter the schema around each step only, so the consumer's own code between chunks does
-    # not run in it.
-    iterator = iter(content)
-    while True:
-        with schema_context(name):
-            try:
-                chunk = next(iterator)
-            except StopIteration:
-                return
-        yield chunk
-
-
-async def _aiterate_in_schema(content: AsyncIterator[Any], name: str) -> AsyncIterator[Any]:
-    iterator = aiter(content)
-    while True:
-        with schema_context(name):
-            try:
-                chunk = await anext(iterator)
-            except StopAsyncIteration:
-                return
-        yield chunk
-
-
 def _keep_schema_for_body(response: HttpResponseBase, name: str | None) -> HttpResponseBase:
-    if name is None or not response.streaming:
-        return response
-    content = response.streaming_content  # type: ignore[attr-defined]
-    if getattr(response, "is_async", False):
-        response.streaming_content = _aiterate_in_schema(content, name)  # type: ignore[attr-defined]
-    else:
-        response.streaming_content = _iterate_in_schema(content, name)  # type: ignore[attr-defined]
-    return response
+    """Called inside the request's ``schema_context``: a streamed body keeps that context."""
+    return keep_context_for_body(response)
 
 
 class SchemaSwitchMiddleware:
@@ -78,7 +50,7 @@ class SchemaSwitchMiddleware:
         name = _schema_name(request)
         with schema_context(name):
             response = self.get_response(request)
-        return _keep_schema_for_body(response, name)
+            return _keep_schema_for_body(response, name)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         # The choice reads the session, the user and the schema row: ORM work, so it runs in
@@ -89,7 +61,7 @@ class SchemaSwitchMiddleware:
         name = _schema_name(request)
         with schema_context(name):
             response = await self.get_response(request)
-        return _keep_schema_for_body(response, name)
+            return _keep_schema_for_body(response, name)
 
     def process_view(
         self,

@@ -34,3 +34,14 @@ def effective_path(conn=connection) -> str:
 def server_reports_path(conn=connection) -> bool:
     conn.ensure_connection()
     return conn.schema_path.server_reports
+
+
+def drop_leftover_schemas(*names: str) -> None:
+    """Drop PostgreSQL schemas an interrupted transactional test may have left behind."""
+    from psycopg import sql
+
+    with connection.cursor() as cursor:
+        for name in names:
+            cursor.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name))
+            )
