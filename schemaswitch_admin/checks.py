@@ -134,3 +134,101 @@ def check_migrate_command(app_configs: Any = None, **kwargs: Any) -> list[checks
             id="schemaswitch_admin.E007",
         )
     ]
+
+
+def table_collisions(models: Any) -> list[tuple[Any, Any]]:
+    """(private model, shared model) pairs that use the same table name. A private model on
+    a shared table would read and write the shared rows from every schema (a private
+    ``auth_user`` shares sessions and logins across tenants)."""
+    models = list(models)
+    shared = {m._meta.db_table: m for m in models if is_shared_model(m) and not m._meta.proxy}
+    return [
+        (m, shared[m._meta.db_table])
+        for m in models
+        if not is_shared_model(m) and not m._meta.proxy and m._meta.db_table in shared
+    ]
+
+
+@checks.register(checks.Tags.models)
+def check_private_tables_named_like_shared_ones(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    return [
+        checks.Error(
+            f"Private model {private._meta.label} uses the table {private._meta.db_table!r} "
+            f"of shared model {shared._meta.label}: every schema would read and write the "
+            "shared rows.",
+            hint="Give the private model its own db_table.",
+            obj=private,
+            id="schemaswitch_admin.E008",
+        )
+        for private, shared in table_collisions(apps.get_models(include_auto_created=True))
+    ]
+
+
+def _server(config: dict[str, Any]) -> tuple[Any, ...]:
+    return (config.get("HOST") or "", str(config.get("PORT") or ""), config.get("NAME"))
+
+
+@checks.register(checks.Tags.database)
+def check_other_aliases_on_the_same_database(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """Another alias on the same database with a stock engine runs with PostgreSQL's default
+    path, ``"$user", public``: a tenant named like its role would be read as if shared."""
+    databases = settings.DATABASES
+    ours = {
+        _server(cfg)
+        for cfg in databases.values()
+        if engine_is_schemaswitch(cfg.get("ENGINE", ""))
+    }
+    return [
+        checks.Warning(
+            f"Database alias {alias!r} reaches the same database as a schemaswitch_admin "
+            f"alias with the engine {cfg.get('ENGINE')!r}, which never sets search_path.",
+            hint="Use 'schemaswitch_admin.backends.postgresql' for every alias on this "
+            "database (with SCHEMASWITCH_ORIGINAL_BACKEND for a special backend).",
+            id="schemaswitch_admin.W010",
+        )
+        for alias, cfg in databases.items()
+        if _server(cfg) in ours and not engine_is_schemaswitch(cfg.get("ENGINE", ""))
+    ]
+
+
+@checks.register(checks.Tags.caches)
+def check_cache_keys_carry_the_schema(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    from .cache import KEY_FUNCTION, make_key
+
+    warnings = []
+    for alias, cfg in getattr(settings, "CACHES", {}).items():
+        if cfg.get("BACKEND", "").endswith("DummyCache"):
+            continue
+        if cfg.get("KEY_FUNCTION") in (KEY_FUNCTION, make_key):
+            continue
+        warnings.append(
+            checks.Warning(
+                f"Cache {alias!r} builds keys without the active schema: a page or value "
+                "cached in one tenant's schema would be served in another's.",
+                hint=f"Set CACHES[{alias!r}]['KEY_FUNCTION'] = {KEY_FUNCTION!r}.",
+                id="schemaswitch_admin.W011",
+            )
+        )
+    return warnings
+
+
+@checks.register(checks.Tags.caches)
+def check_update_cache_middleware(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    if "django.middleware.cache.UpdateCacheMiddleware" not in getattr(settings, "MIDDLEWARE", []):
+        return []
+    return [
+        checks.Warning(
+            "django.middleware.cache.UpdateCacheMiddleware stores pages after the request's "
+            "schema was left, under keys that do not carry it.",
+            hint="Use 'schemaswitch_admin.cache.UpdateCacheMiddleware' instead.",
+            id="schemaswitch_admin.W012",
+        )
+    ]

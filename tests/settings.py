@@ -57,6 +57,14 @@ except ImportError:  # Django 5.2
 else:
     MIDDLEWARE.append("django.middleware.csp.ContentSecurityPolicyMiddleware")
 
+# Per-schema cache keys (schemaswitch_admin.W011).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "KEY_FUNCTION": "schemaswitch_admin.cache.make_key",
+    }
+}
+
 ROOT_URLCONF = "tests.urls"
 TEMPLATES = [
     {

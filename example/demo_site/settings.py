@@ -17,6 +17,13 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 USE_TZ = True
 TIME_ZONE = "UTC"
 ROOT_URLCONF = "demo_site.urls"
+# Cache keys carry the active schema, so one tenant's cached values never reach another.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "KEY_FUNCTION": "schemaswitch_admin.cache.make_key",
+    }
+}
 WSGI_APPLICATION = "demo_site.wsgi.application"
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

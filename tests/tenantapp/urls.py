@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import cached_views, views
 
 urlpatterns = [
     path("projects/", views.project_list, name="project-list"),
@@ -12,4 +12,7 @@ urlpatterns = [
     path("projects/acbv/", views.AsyncProjectListView.as_view(), name="project-acbv"),
     path("projects/boom/", views.project_boom, name="project-boom"),
     path("state/", views.request_state, name="request-state"),
+    path("cached/page/", cached_views.cached_page, name="cached-page"),
+    path("cached/value/", cached_views.cached_value, name="cached-value"),
+    path("cached/fragment/", cached_views.cached_fragment, name="cached-fragment"),
 ]
