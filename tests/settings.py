@@ -57,6 +57,8 @@ except ImportError:  # Django 5.2
 else:
     MIDDLEWARE.append("django.middleware.csp.ContentSecurityPolicyMiddleware")
 
+# Superusers (who may use every schema) are offered as owners and assignees in the admin.
+SCHEMASWITCH_MEMBER_CHOICES_SUPERUSERS = True
 # Per-schema cache keys (schemaswitch_admin.W011).
 CACHES = {
     "default": {

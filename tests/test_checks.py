@@ -82,3 +82,62 @@ def test_every_app_has_its_migrations_committed():
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+# -- misconfigurations that would leak between tenants (issue: isolation at the edges) ---
+
+
+def test_a_private_model_on_a_shared_table_is_an_error():
+    from django.db import models
+    from django.test.utils import isolate_apps
+
+    from schemaswitch_admin.checks import table_collisions
+
+    with isolate_apps("tests.tenantapp"):
+
+        class Impostor(models.Model):
+            name = models.CharField(max_length=10)
+
+            class Meta:
+                app_label = "tenantapp"
+                db_table = "auth_user"
+
+        from django.contrib.auth.models import User
+
+        assert table_collisions([User, Impostor]) == [(Impostor, User)]
+
+
+def test_the_private_table_check_runs_over_the_registry():
+    assert "schemaswitch_admin.E008" not in ids()
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_a_stock_engine_alias_on_the_same_database_is_warned_about():
+    databases = copy.deepcopy(settings.DATABASES)
+    databases["reports"] = {**databases["default"], "ENGINE": "django.db.backends.postgresql"}
+    with override_settings(DATABASES=databases):
+        found = [m for m in checks.run_checks(tags=["database"], databases=["default"])
+                 if m.id == "schemaswitch_admin.W010"]
+    assert len(found) == 1 and "'reports'" in found[0].msg
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_a_second_alias_with_our_engine_is_fine():
+    databases = copy.deepcopy(settings.DATABASES)
+    databases["reports"] = dict(databases["default"])
+    with override_settings(DATABASES=databases):
+        found = [m for m in checks.run_checks(tags=["database"], databases=["default"])
+                 if m.id == "schemaswitch_admin.W010"]
+    assert found == []
+
+
+@pytest.mark.django_db
+def test_the_templates_rows_never_reach_a_new_schema():
+    from schemaswitch_admin import conf
+    from schemaswitch_admin.cloning import TemplateRowsRefused
+    from schemaswitch_admin.models import Schema
+
+    with pytest.raises(TemplateRowsRefused, match="template"):
+        Schema.objects.create_schema("from_template", source=conf.template_schema(),
+                                     with_data=True)
+    assert not Schema.objects.filter(name="from_template").exists()

@@ -17,6 +17,8 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 USE_TZ = True
 TIME_ZONE = "UTC"
 ROOT_URLCONF = "demo_site.urls"
+# Superusers (who may use every schema) are offered as owners and assignees in the admin.
+SCHEMASWITCH_MEMBER_CHOICES_SUPERUSERS = True
 # Cache keys carry the active schema, so one tenant's cached values never reach another.
 CACHES = {
     "default": {

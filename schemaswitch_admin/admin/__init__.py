@@ -12,14 +12,17 @@ from .. import conf
 from ..models import Membership
 from ..schema_model import get_schema_model
 from . import checks  # noqa: F401  (registers the admin system check)
+from .choices import MemberChoicesAutocompleteMixin, SchemaAwareInlineMixin
 from .mixins import SchemaAwareAdminMixin, SchemaAwareModelAdmin
 from .schemas import MembershipAdmin, MembershipInline, SchemaAdmin
 
 __all__ = [
+    "MemberChoicesAutocompleteMixin",
     "MembershipAdmin",
     "MembershipInline",
     "SchemaAdmin",
     "SchemaAwareAdminMixin",
+    "SchemaAwareInlineMixin",
     "SchemaAwareModelAdmin",
 ]
 

@@ -35,3 +35,38 @@ def check_private_model_admins(app_configs: Any = None, **kwargs: Any) -> list[c
                 )
             )
     return warnings
+
+
+@checks.register(checks.Tags.admin)
+def check_member_limited_autocomplete(
+    app_configs: Any = None, sites: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    from .choices import MemberChoicesAutocompleteMixin, is_member_limited
+
+    warnings = []
+    for site in all_sites if sites is None else sites:
+        for model, model_admin in site._registry.items():
+            if is_shared_model(model):
+                continue
+            for name in getattr(model_admin, "autocomplete_fields", ()) or ():
+                try:
+                    target = model._meta.get_field(name).remote_field.model
+                except Exception:  # noqa: BLE001 - Django's own admin checks report it
+                    continue
+                target_admin = site._registry.get(target)
+                if not is_member_limited(target) or isinstance(
+                    target_admin, MemberChoicesAutocompleteMixin
+                ):
+                    continue
+                warnings.append(
+                    checks.Warning(
+                        f"{type(model_admin).__qualname__}.autocomplete_fields offers "
+                        f"{target._meta.label} objects through {type(target_admin).__qualname__}"
+                        ", which lists every tenant's users.",
+                        hint="Mix schemaswitch_admin.admin.MemberChoicesAutocompleteMixin into "
+                        f"the admin of {target._meta.label}.",
+                        obj=type(model_admin),
+                        id="schemaswitch_admin.W102",
+                    )
+                )
+    return warnings

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from ..selection import usable_schemas_for
 from ..state import get_active_schema
+from .choices import MemberChoicesMixin
 from .logentries import entries_in_active_schema, record_schema
 
 SCHEMA_REQUIRED_TEMPLATE = "schemaswitch_admin/admin/schema_required.html"
@@ -34,7 +35,7 @@ def chooser_url(request: HttpRequest) -> str | None:
     return f"{url}?{urlencode({'next': request.get_full_path()})}"
 
 
-class SchemaAwareAdminMixin:
+class SchemaAwareAdminMixin(MemberChoicesMixin):
     """Mix into the ``ModelAdmin`` of every private model (before ``ModelAdmin``)."""
 
     schema_required_template: str = SCHEMA_REQUIRED_TEMPLATE
