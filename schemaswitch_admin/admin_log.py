@@ -4,12 +4,21 @@ Django's ``LogEntry`` stores a content type and an object id, which is ambiguous
 model has a table per schema: ``Note 1`` exists in every schema. The schema is kept beside the
 entry, in a table of our own, so Django's model and manager stay untouched and entries about
 shared objects (users, schemas) need no row at all.
+
+An entry belongs to the schema's *identity* (its row), not to its name: a name can be used
+again after a drop, and the new tenant must not inherit the old one's history. Dropping a
+schema archives its entries: the link to the row is cleared (``SET_NULL``), the name stays
+for the record, and an archived entry is shown nowhere.
 """
+
+
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .conf import schema_model_label
 
 
 class LogEntrySchema(models.Model):
@@ -20,8 +29,16 @@ class LogEntrySchema(models.Model):
         related_name="schemaswitch",
         verbose_name=_("log entry"),
     )
-    # A name, not a foreign key: the entry must keep saying where the action happened after
-    # the schema is dropped, and a name needs no join to build a link.
+    #: The schema the entry belongs to; cleared when the schema is dropped (archived).
+    schema = models.ForeignKey(
+        schema_model_label(),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("schema row"),
+    )
+    # The name too: it needs no join to build a link, and it keeps saying where the action
+    # happened once the entry is archived.
     schema_name = models.CharField(_("schema"), max_length=63, db_index=True)
 
     class Meta:

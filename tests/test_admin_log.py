@@ -265,7 +265,8 @@ def test_recent_actions_cost_one_query(world):
     )
     # Content types are cached per process; warm, as after a process's first request.
     ContentType.objects.get_for_models(*private_models(include_auto_created=False))
-    connection.cursor().close()  # the connection's search_path, settled (no schema active)
+    with connection.cursor() as cursor:  # the connection's search_path, settled (no schema)
+        cursor.execute("SELECT 1")
 
     with CaptureQueriesContext(connection) as queries:
         html = template.render(Context({"user": world.member}))

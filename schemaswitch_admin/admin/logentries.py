@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils.http import urlencode
 
 from ..admin_log import LogEntrySchema
+from ..schema_model import get_schema_model
 from ..selection import QUERY_PARAMETER, usable_schemas_for
 from ..sharing import is_shared_model, private_models
 from ..state import get_active_schema
@@ -26,20 +27,31 @@ from ..state import get_active_schema
 SCHEMA_QUERY_PARAMETER = QUERY_PARAMETER
 
 
-def record_schema(entries: LogEntry | Iterable[LogEntry] | None) -> None:
-    """Attach the active schema to new entries about private objects (one INSERT at most)."""
+def record_schema(
+    entries: LogEntry | Iterable[LogEntry] | None, schema_row: Any = None
+) -> None:
+    """Attach the active schema to new entries about private objects (one INSERT, plus a
+    lookup of the schema's row when the caller does not pass it)."""
     schema = get_active_schema()
     if schema is None or entries is None:
         return
     if isinstance(entries, LogEntry):
         entries = [entries]
-    rows = [
-        LogEntrySchema(log_entry_id=entry.pk, schema_name=schema)
-        for entry in entries
-        if entry.pk is not None and _is_private_entry(entry)
-    ]
-    if rows:
-        LogEntrySchema.objects.bulk_create(rows)
+    entries = [e for e in entries if e.pk is not None and _is_private_entry(e)]
+    if not entries:
+        return
+    if schema_row is None or schema_row.name != schema:
+        schema_row = get_schema_model().objects.filter(name=schema).first()
+    LogEntrySchema.objects.bulk_create(
+        [
+            LogEntrySchema(
+                log_entry_id=entry.pk,
+                schema_name=schema,
+                schema_id=None if schema_row is None else schema_row.pk,
+            )
+            for entry in entries
+        ]
+    )
 
 
 def _is_private_entry(entry: LogEntry) -> bool:
@@ -60,10 +72,10 @@ def visible_log_entries(user: Any, queryset: QuerySet | None = None) -> QuerySet
     """
     if queryset is None:
         queryset = LogEntry.objects.all()
-    allowed = usable_schemas_for(user).values("name")
+    allowed = usable_schemas_for(user).values("pk")
     private_types = _private_content_type_ids()
     shared_entry = Q(schemaswitch__isnull=True) & ~Q(content_type_id__in=private_types)
-    return queryset.filter(shared_entry | Q(schemaswitch__schema_name__in=allowed))
+    return queryset.filter(shared_entry | Q(schemaswitch__schema_id__in=allowed))
 
 
 def entries_in_active_schema(queryset: QuerySet) -> QuerySet:
@@ -71,16 +83,17 @@ def entries_in_active_schema(queryset: QuerySet) -> QuerySet:
     schema = get_active_schema()
     if schema is None:
         return queryset.none()
-    return queryset.filter(schemaswitch__schema_name=schema)
+    return queryset.filter(schemaswitch__schema__name=schema)
 
 
 def schema_of(entry: LogEntry) -> str | None:
     """The schema recorded for ``entry`` (the side row is read from the entry's cache when the
     queryset used ``select_related("schemaswitch")``)."""
     try:
-        return entry.schemaswitch.schema_name
+        recorded = entry.schemaswitch
     except LogEntrySchema.DoesNotExist:
         return None
+    return None if recorded.schema_id is None else recorded.schema_name
 
 
 def with_schema_switch(url: str, schema: str | None) -> str:

@@ -115,17 +115,17 @@ class SchemaAwareAdminMixin(MemberChoicesMixin):
 
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         entry = super().log_addition(request, obj, message)
-        record_schema(entry)
+        record_schema(entry, getattr(request, "schema", None))
         return entry
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         entry = super().log_change(request, obj, message)
-        record_schema(entry)
+        record_schema(entry, getattr(request, "schema", None))
         return entry
 
     def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
         entries = super().log_deletions(request, queryset)
-        record_schema(entries)
+        record_schema(entries, getattr(request, "schema", None))
         return entries
 
     def get_paginator(self, request: HttpRequest, queryset: Any, *args: Any, **kwargs: Any) -> Any:
