@@ -66,5 +66,6 @@ def member_choices_include_superusers() -> bool:
 def pooler_mode() -> str | None:
     """``None``: connections must reach PostgreSQL directly (a pooler in between is refused).
     ``"session"``: a session-mode pooler (e.g. PgBouncer ``pool_mode = session``) sits in
-    between, which is safe because each client keeps its server connection."""
+    between, which is safe because each client keeps its server connection.
+    ``"transaction"``: a transaction-mode pooler; the path travels with every transaction."""
     return getattr(settings, "SCHEMASWITCH_POOLER", None)

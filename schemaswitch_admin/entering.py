@@ -103,7 +103,7 @@ def _check_statement(schema_model: type, membership_model: type) -> tuple[str, t
         sql.SQL("s.{}").format(sql.Identifier(f.column)) for f in schema_fields
     )
     statement = sql.SQL(
-        "SELECT pg_catalog.set_config('search_path', %s, false), {columns}, m.{member_pk} "
+        "SELECT pg_catalog.set_config('search_path', %s, %s), {columns}, m.{member_pk} "
         "FROM {public}.{schema_table} s "
         "LEFT JOIN {public}.{member_table} m "
         "ON m.{member_schema} = s.{schema_pk} AND m.{member_user} = %s "
@@ -165,7 +165,7 @@ def check_and_enter(user: Any, name: str, *, using: str | None = None) -> Check:
     using = using or schema_db_alias()
     conn = connections[using]
     statement, fields = _check_statement(schema_model, Membership)
-    params = [conn.schema_path.path_value(name), user.pk, name]
+    params = [conn.schema_path.path_value(name), conn.schema_path.carry_locally, user.pk, name]
     with path_not_needed(using) as window:
         with conn.cursor() as cursor:
             cursor.execute(statement, params)

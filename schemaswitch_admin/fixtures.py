@@ -101,6 +101,7 @@ def read_snapshot(using: str) -> Iterator[None]:
         yield
         return
     with transaction.atomic(using=using):
-        with connection.cursor() as cursor:
+        # The transaction's first statement: the backend must not send its path before it.
+        with connection.schema_path.independent(), connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         yield

@@ -157,3 +157,107 @@ def test_a_pooler_shows_in_the_backend_key_data(tenant_db, mode):
         with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname=DB) as pooled:
             (pid,) = pooled.execute("SELECT pg_backend_pid()").fetchone()
             assert pooled.info.backend_pid != pid
+
+
+# -- transaction mode declared: the path travels with every transaction -------------------
+
+
+def transaction_mode_connection(port: int, alias: str) -> DatabaseWrapper:
+    wrapper = our_connection(port, alias)
+    wrapper.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = True
+    return wrapper
+
+
+def test_declared_transaction_mode_keeps_each_client_in_its_schema(
+    tenant_db, django_db_blocker, settings
+):
+    settings.SCHEMASWITCH_POOLER = "transaction"
+    with (
+        django_db_blocker.unblock(),
+        pgbouncer(tenant_db, DB, mode="transaction", pool_size=1) as port,
+    ):
+        a = transaction_mode_connection(port, "hk_tx_a")
+        b = transaction_mode_connection(port, "hk_tx_b")
+        try:
+            rounds = [(read(a, "hk_a"), read(b, "hk_b"), read(a, "hk_a")) for _ in range(3)]
+            # A session-level path never reaches the server: a plain client reads nothing
+            # of any tenant (its path is the server's default).
+            import psycopg
+
+            with psycopg.connect(
+                host="127.0.0.1", port=port, user="postgres", dbname=DB, autocommit=True
+            ) as plain:
+                (path,) = plain.execute("SHOW search_path").fetchone()
+        finally:
+            a.close()
+            b.close()
+    assert rounds == [(["hk_a"], ["hk_b"], ["hk_a"])] * 3
+    assert "hk_" not in path
+
+
+def test_declared_transaction_mode_carries_the_path_in_explicit_transactions(
+    tenant_db, django_db_blocker, settings
+):
+    from django.db import connections, transaction
+
+    settings.SCHEMASWITCH_POOLER = "transaction"
+    with (
+        django_db_blocker.unblock(),
+        pgbouncer(tenant_db, DB, mode="transaction", pool_size=1) as port,
+    ):
+        a = transaction_mode_connection(port, "hk_tx_atomic")
+        connections["hk_tx_atomic"] = a
+        try:
+            with transaction.atomic(using="hk_tx_atomic"):
+                first = read(a, "hk_a")
+                second = read(a, "hk_b")  # a switch inside the transaction
+                with pytest.raises(RuntimeError):
+                    with transaction.atomic(using="hk_tx_atomic"):
+                        read(a, "hk_b")
+                        raise RuntimeError
+                third = read(a, "hk_a")
+            after = read(a, "hk_b")
+        finally:
+            a.close()
+            del connections["hk_tx_atomic"]
+    assert (first, second, third, after) == (["hk_a"], ["hk_b"], ["hk_a"], ["hk_b"])
+
+
+def test_statement_mode_is_refused_with_a_clear_error(tenant_db, django_db_blocker, settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.SCHEMASWITCH_POOLER = "transaction"
+    with (
+        django_db_blocker.unblock(),
+        pgbouncer(tenant_db, DB, mode="statement", pool_size=1) as port,
+    ):
+        wrapper = transaction_mode_connection(port, "hk_statement")
+        with pytest.raises(ImproperlyConfigured, match="statement mode"):
+            read(wrapper, "hk_a")
+        wrapper.close()
+
+
+def test_transaction_mode_needs_server_side_cursors_off(tenant_db, django_db_blocker, settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.SCHEMASWITCH_POOLER = "transaction"
+    with (
+        django_db_blocker.unblock(),
+        pgbouncer(tenant_db, DB, mode="transaction", pool_size=1) as port,
+    ):
+        wrapper = our_connection(port, "hk_ssc")
+        with pytest.raises(ImproperlyConfigured, match="DISABLE_SERVER_SIDE_CURSORS"):
+            read(wrapper, "hk_a")
+        wrapper.close()
+
+
+def test_declared_transaction_mode_works_on_a_direct_connection(
+    tenant_db, django_db_blocker, settings
+):
+    settings.SCHEMASWITCH_POOLER = "transaction"
+    with django_db_blocker.unblock():
+        direct = transaction_mode_connection(tenant_db.port, "hk_tx_direct")
+        try:
+            assert (read(direct, "hk_a"), read(direct, "hk_b")) == (["hk_a"], ["hk_b"])
+        finally:
+            direct.close()

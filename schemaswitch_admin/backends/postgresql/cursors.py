@@ -38,22 +38,40 @@ class PathCursorMixin:
     _ran_in: str | None = None
 
     def _execute(self, sql: Any, params: Any, *args: Any) -> Any:
-        if not self._path_exempt:
-            self._ran_in = self.db.schema_path.before_statement()
-        return super()._execute(sql, params, *args)  # type: ignore[misc]
+        if self._path_exempt:
+            return super()._execute(sql, params, *args)  # type: ignore[misc]
+        keeper = self.db.schema_path
+        if not keeper.per_transaction:
+            self._ran_in = keeper.before_statement()
+            return super()._execute(sql, params, *args)  # type: ignore[misc]
+        # Behind a transaction-mode pooler the path travels in the statement's own message.
+        self._ran_in, prefix = keeper.statement_prefix()
+        if prefix is None:
+            return super()._execute(sql, params, *args)  # type: ignore[misc]
+        result = super()._execute(_prefixed(prefix, sql), params, *args)  # type: ignore[misc]
+        with self.db.wrap_database_errors:
+            self.cursor.nextset()  # past the path's own result, to the statement's
+        keeper.prefix_sent(self._ran_in)
+        return result
+
+    def _before_unprefixable(self) -> str | None:
+        keeper = self.db.schema_path
+        if keeper.per_transaction:
+            return keeper.set_for_transaction()
+        return keeper.before_statement()
 
     def _executemany(self, sql: Any, param_list: Any, *args: Any) -> Any:
         if not self._path_exempt:
-            self._ran_in = self.db.schema_path.before_statement()
+            self._ran_in = self._before_unprefixable()
         return super()._executemany(sql, param_list, *args)  # type: ignore[misc]
 
     def callproc(self, procname: Any, params: Any = None, kparams: Any = None) -> Any:
-        self._ran_in = self.db.schema_path.before_statement()
+        self._ran_in = self._before_unprefixable()
         return super().callproc(procname, params, kparams)  # type: ignore[misc]
 
     def copy(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
         """psycopg's ``COPY``: a statement like any other."""
-        self._ran_in = self.db.schema_path.before_statement()
+        self._ran_in = self._before_unprefixable()
         parent = getattr(super(), "copy", None)
         if parent is not None:
             return parent(statement, *args, **kwargs)
@@ -91,6 +109,16 @@ class PathCursorMixin:
         self._check_reader()
         with self.db.wrap_database_errors:
             yield from self.cursor
+
+
+def _prefixed(prefix: str, statement: Any) -> Any:
+    if isinstance(statement, str):
+        return prefix + statement
+    if isinstance(statement, bytes):
+        return prefix.encode() + statement
+    from psycopg import sql
+
+    return sql.Composed([sql.SQL(prefix), statement])
 
 
 @lru_cache(maxsize=16)

@@ -22,6 +22,14 @@ Every new direct connection also starts with ``search_path=public`` as its sessi
 (a startup option), so ``RESET ALL`` and ``DISCARD ALL`` fall back to ``public``, never to
 ``"$user"``, which would resolve to a tenant named like the database role.
 
+Behind a **transaction-mode pooler** (``SCHEMASWITCH_POOLER = "transaction"``) the server
+connection changes hands after every transaction, so a session-level path means nothing and
+would reach a stranger. There the path is set for the current transaction only
+(``set_config(..., true)``) and rides *with the statement*: a statement in autocommit mode is
+sent as ``<set path>; <statement>``, one message that PostgreSQL runs as one implicit
+transaction, and the first statement of an explicit transaction carries it the same way for
+the rest of that transaction. No extra round trip, and nothing outlives the transaction.
+
 The rest of the package talks to the keeper only through this module's small API:
 ``independent()`` for statements whose result does not depend on the path, ``own_path()`` for
 statements that set it themselves, ``forget()`` and the ``sets`` counter.
@@ -36,12 +44,19 @@ from typing import TYPE_CHECKING, Any
 from django.core.signals import request_started
 
 from ...state import _active_schema
-from .search_path import path_value, reported_values, set_path_statement
+from .search_path import (
+    local_path_statement,
+    path_value,
+    reported_values,
+    set_path_statement,
+)
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
 
 _UNKNOWN: Any = object()
+#: ``psycopg.pq.TransactionStatus.INTRANS``.
+_IN_TRANSACTION = 2
 
 #: Bumped at the start of every request in this process. Knowledge recorded under an older
 #: epoch is not trusted (servers that do not report the path only).
@@ -82,6 +97,9 @@ class PathKeeper:
         self._pgconn: Any = None
         #: Statements that need no path are running (``independent``/``own_path``).
         self._free = 0
+        #: Behind a transaction-mode pooler: the path lives only as long as a transaction.
+        self.per_transaction = False
+        self._raw: Any = None
         #: How many ``SET``s this keeper sent (tests, the debug panel).
         self.sets = 0
 
@@ -95,6 +113,12 @@ class PathKeeper:
     def path_value(self, schema: str | None) -> str:
         """The value ``set_config('search_path', ...)`` must get for ``schema``."""
         return path_value(schema)
+
+    @property
+    def carry_locally(self) -> bool:
+        """``set_config``'s ``is_local`` for a statement that carries the path itself: true
+        behind a transaction-mode pooler (a session-level path would reach a stranger)."""
+        return self.per_transaction
 
     def forget(self) -> None:
         """Stop trusting the recorded path; the next statement sends it again (when the
@@ -137,20 +161,75 @@ class PathKeeper:
 
     # -- what the backend calls ------------------------------------------------------------
 
-    def connected(self, connection: Any, *, trust_reports: bool) -> None:
+    def connected(
+        self, connection: Any, *, trust_reports: bool, per_transaction: bool = False
+    ) -> None:
         """A new (or newly checked-out) physical connection: nothing is known about it."""
         self._known = _UNKNOWN
         self._pgconn = None
-        if trust_reports and connection.info.parameter_status("search_path") is not None:
+        self._raw = connection
+        self.per_transaction = per_transaction
+        if (
+            trust_reports
+            and not per_transaction
+            and connection.info.parameter_status("search_path") is not None
+        ):
             self._pgconn = connection.pgconn
 
     def disconnected(self) -> None:
         self._known = _UNKNOWN
         self._pgconn = None
+        self._raw = None
+
+    def transaction_ended(self) -> None:
+        """A commit: a path set for the transaction is gone with it."""
+        if self.per_transaction:
+            self._known = _UNKNOWN
+
+    def statement_prefix(self) -> tuple[str | None, str | None]:
+        """Behind a transaction-mode pooler: ``(active schema, prefix)``, where the prefix
+        (``<set path>; ``) must travel in the same message as the statement, or ``None``
+        when the current transaction already holds the path."""
+        wanted = _active_schema.get()
+        if self._free:
+            return wanted, None
+        raw = self._raw
+        if raw is not None and not raw.autocommit and self._known is not _UNKNOWN:
+            if self._known == wanted and raw.info.transaction_status == _IN_TRANSACTION:
+                return wanted, None
+        return wanted, local_path_statement(wanted) + "; "
+
+    def prefix_sent(self, wanted: str | None) -> None:
+        """The statement carrying the prefix succeeded: in an explicit transaction the path
+        now holds until it ends; in autocommit it ended with the statement."""
+        raw = self._raw
+        if raw is not None and not raw.autocommit:
+            self._record(wanted)
+        else:
+            self._known = _UNKNOWN
+
+    def set_for_transaction(self) -> str | None:
+        """For statements that cannot carry a prefix (``executemany``, ``COPY``, ``callproc``)
+        inside an explicit transaction: a separate ``set_config(..., true)``."""
+        wanted, prefix = self.statement_prefix()
+        if prefix is None:
+            return wanted
+        raw = self._raw
+        if raw is None or raw.autocommit:
+            from django.db import NotSupportedError
+
+            raise NotSupportedError(
+                "Behind a transaction-mode pooler, executemany(), COPY and callproc() must "
+                "run inside transaction.atomic(): the path they need cannot travel with them."
+            )
+        self._execute_own(local_path_statement(wanted))
+        self._record(wanted)
+        return wanted
 
     def before_statement(self) -> str | None:
         """Make sure the next statement runs with the active schema's path; returns the
-        active schema. Called by the cursor for every statement."""
+        active schema. Called by the cursor for every statement (not behind a
+        transaction-mode pooler: see ``statement_prefix``)."""
         wanted = _active_schema.get()
         if self._free:
             return wanted
@@ -166,15 +245,22 @@ class PathKeeper:
 
     def _send(self, wanted: str | None) -> None:
         self._known = _UNKNOWN
+        self._execute_own(set_path_statement(wanted))
+        self._record(wanted)
+
+    def _execute_own(self, statement: str) -> None:
         wrapper = self._wrapper
         with wrapper.wrap_database_errors:
             cursor = wrapper._prepare_cursor(wrapper.create_cursor())
         cursor._path_exempt = True
         with cursor:
-            cursor.execute(set_path_statement(wanted))
+            cursor.execute(statement)
         self.sets += 1
-        self._record(wanted)
 
     def _record(self, schema: str | None) -> None:
+        raw = self._raw
+        if self.per_transaction and (raw is None or raw.autocommit):
+            self._known = _UNKNOWN  # carried by one autocommit statement: already gone
+            return
         self._known = schema
         self._known_epoch = _epoch[0]

@@ -53,3 +53,49 @@ def refuse_undeclared_pooler(connection: Any) -> None:
 def is_unsupported_startup_option(exc: BaseException) -> bool:
     """A pooler (PgBouncer) refusing the startup ``options`` we pin the path with."""
     return "unsupported startup parameter" in str(exc)
+
+
+#: Addresses already probed for statement-mode pooling.
+_probed: set[tuple[Any, ...]] = set()
+
+
+def refuse_per_transaction_misfits(settings_dict: dict[str, Any], connection: Any) -> None:
+    """With ``SCHEMASWITCH_POOLER = "transaction"``: refuse what cannot work there.
+
+    Server-side binding cannot send the path and the statement in one message, server-side
+    cursors outlive the transaction that declared them, and a *statement*-mode pooler refuses
+    the explicit transactions Django needs (``atomic()``). The last is probed once per
+    process and address: a ``BEGIN ... COMMIT`` that a statement-mode pooler rejects.
+    """
+    options = settings_dict.get("OPTIONS") or {}
+    if options.get("server_side_binding") is True:
+        raise ImproperlyConfigured(
+            "OPTIONS['server_side_binding'] = True cannot work behind a transaction-mode "
+            "pooler (SCHEMASWITCH_POOLER = 'transaction'): the search_path must travel in the "
+            "same message as each statement. Remove the option."
+        )
+    if not settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        raise ImproperlyConfigured(
+            "Behind a transaction-mode pooler (SCHEMASWITCH_POOLER = 'transaction') set "
+            "DISABLE_SERVER_SIDE_CURSORS = True on this database, as Django's docs require."
+        )
+    address = _address(connection)
+    if address in _probed:
+        return
+    import psycopg
+
+    autocommit = connection.autocommit
+    try:
+        connection.autocommit = False
+        connection.execute("SELECT 1")
+        connection.execute("SELECT 1")
+        connection.commit()
+    except psycopg.Error as exc:
+        connection.close()
+        raise ImproperlyConfigured(
+            "The connection pooler refused a transaction: it runs in statement mode, where "
+            "Django's transactions (atomic()) cannot work and no search_path can be kept. Use "
+            f"transaction or session pooling. ({exc})"
+        ) from exc
+    connection.autocommit = autocommit
+    _probed.add(address)

@@ -33,6 +33,17 @@ def set_path_statement(schema: str | None) -> str:
 
 
 @lru_cache(maxsize=8192)
+def local_path_statement(schema: str | None) -> str:
+    """The path for the current transaction only (behind a transaction-mode pooler, where a
+    session-level path would reach the next client of the server connection)."""
+    return (
+        sql.SQL("SELECT pg_catalog.set_config('search_path', {}, true)")
+        .format(sql.Literal(path_value(schema)))
+        .as_string(None)
+    )
+
+
+@lru_cache(maxsize=8192)
 def reported_values(schema: str | None) -> frozenset[bytes]:
     """What a server that reports ``search_path`` says when ``schema``'s path is in place:
     the value we set, and for no schema also the session default we pin at connection

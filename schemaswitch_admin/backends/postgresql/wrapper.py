@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import OperationalError
 from django.utils.functional import cached_property
 
 from ... import conf
@@ -27,7 +26,11 @@ from ...state import _active_schema, schema_context
 from .cursors import path_cursor_class
 from .errors import SchemaAwareErrorWrapper
 from .pathkeeper import PathKeeper
-from .pooler import is_unsupported_startup_option, refuse_undeclared_pooler
+from .pooler import (
+    is_unsupported_startup_option,
+    refuse_per_transaction_misfits,
+    refuse_undeclared_pooler,
+)
 from .search_path import PIN_DEFAULT_PATH_OPTION
 
 
@@ -73,7 +76,7 @@ class SchemaSwitchWrapperMixin:
         self.schema_path.disconnected()
         try:
             connection = super().get_new_connection(conn_params)  # type: ignore[misc]
-        except OperationalError as exc:
+        except self.Database.OperationalError as exc:  # type: ignore[attr-defined]
             if is_unsupported_startup_option(exc):
                 raise ImproperlyConfigured(
                     "A connection pooler sits between Django and PostgreSQL (it refused a "
@@ -82,9 +85,23 @@ class SchemaSwitchWrapperMixin:
                     "directly, or use session pooling and set SCHEMASWITCH_POOLER = 'session'."
                 ) from exc
             raise
+        mode = conf.pooler_mode()
         refuse_undeclared_pooler(connection)
-        self.schema_path.connected(connection, trust_reports=conf.pooler_mode() is None)
+        if mode == "transaction":
+            refuse_per_transaction_misfits(self.settings_dict, connection)
+        self.schema_path.connected(
+            connection, trust_reports=mode is None, per_transaction=mode == "transaction"
+        )
         return connection
+
+    def create_cursor(self, name: str | None = None) -> Any:
+        if name and self.schema_path.per_transaction:
+            raise ImproperlyConfigured(
+                "Server-side cursors cannot work behind a transaction-mode pooler "
+                "(SCHEMASWITCH_POOLER = 'transaction'): set DISABLE_SERVER_SIDE_CURSORS = True "
+                f"on database {self.alias!r}."  # type: ignore[attr-defined]
+            )
+        return super().create_cursor(name)  # type: ignore[misc]
 
     def _close(self) -> None:
         self.schema_path.disconnected()
@@ -106,6 +123,12 @@ class SchemaSwitchWrapperMixin:
         return cls
 
     # -- transactions -------------------------------------------------------------------
+
+    def _commit(self) -> None:
+        try:
+            return super()._commit()  # type: ignore[misc]
+        finally:
+            self.schema_path.transaction_ended()
 
     def _rollback(self) -> None:
         # SET is transactional: a rollback may undo the path the keeper set.
