@@ -33,12 +33,19 @@ def version() -> str:
 
 
 @contextlib.contextmanager
-def pgbouncer(cluster: Cluster, dbname: str, *, mode: str, pool_size: int) -> Iterator[int]:
+def pgbouncer(
+    cluster: Cluster, dbname: str, *, mode: str, pool_size: int, max_clients: int = 50
+) -> Iterator[int]:
     """PgBouncer on 127.0.0.1 in ``mode`` with ``pool_size`` server connections per pool;
-    yields its port. PgBouncer refuses to run as root, so as root it runs as the cluster's
+    yields its port. ``cluster`` needs a ``port`` (and may give a ``host``: an address or a
+    socket directory). PgBouncer refuses to run as root, so as root it runs as the cluster's
     system user."""
     binary = require_pgbouncer()
     user = system_user()
+    host = str(getattr(cluster, "host", "127.0.0.1"))
+    if host.startswith("/") and os.geteuid() == 0:
+        # A socket directory (the embedded server's): run as its owner, who may enter it.
+        user = pwd.getpwuid(os.stat(host).st_uid).pw_name
     workdir = Path(tempfile.mkdtemp(prefix="hk-bouncer-"))
     workdir.chmod(0o755)
     if user is not None:
@@ -48,7 +55,8 @@ def pgbouncer(cluster: Cluster, dbname: str, *, mode: str, pool_size: int) -> It
     ini = workdir / "pgbouncer.ini"
     ini.write_text(
         "[databases]\n"
-        f"{dbname} = host=127.0.0.1 port={cluster.port} dbname={dbname} user=postgres\n"
+        f"{dbname} = host={host} port={cluster.port} "
+        f"dbname={dbname} user=postgres\n"
         "[pgbouncer]\n"
         "listen_addr = 127.0.0.1\n"
         f"listen_port = {port}\n"
@@ -57,7 +65,7 @@ def pgbouncer(cluster: Cluster, dbname: str, *, mode: str, pool_size: int) -> It
         f"pool_mode = {mode}\n"
         f"default_pool_size = {pool_size}\n"
         "min_pool_size = 0\n"
-        "max_client_conn = 50\n"
+        f"max_client_conn = {max_clients}\n"
         f"logfile = {workdir / 'pgbouncer.log'}\n"
     )
     ini.chmod(0o644)

@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 
 from .world import ROWS_PER_SCHEMA, Visitor, World, row_name, schema_of_row
 
+#: Rows written by the load's own writes (``write`` action) carry this in their name.
+ADDED = "|added-"
+
 #: Action weights of a visitor with at least one schema.
 ACTIONS = {
     "list": 60,
@@ -29,6 +32,9 @@ ACTIONS = {
     "sabotage_savepoint": 7,
     "sabotage_rollback": 6,
 }
+
+#: The same, with writes in explicit transactions (the transaction-pooler load).
+ACTIONS_WITH_WRITES = {**ACTIONS, "list": 45, "write": 15}
 
 
 @dataclass
@@ -129,13 +135,23 @@ class Judge:
             out.wrong += 1
             out.problems.append(f"{visitor.username}: expected {expected}, answer {body}")
             return
-        if rows and rows != [row_name(expected, i) for i in range(ROWS_PER_SCHEMA)]:
+        fixed = [r for r in rows if ADDED not in r]
+        if fixed and fixed != [row_name(expected, i) for i in range(ROWS_PER_SCHEMA)]:
             out.wrong += 1
             out.problems.append(f"{visitor.username} in {expected}: rows {rows}")
 
 
 class Worker:
-    def __init__(self, port: int, judge: Judge, visitors: list[Visitor], seed: int, rows_path: str):
+    def __init__(
+        self,
+        port: int,
+        judge: Judge,
+        visitors: list[Visitor],
+        seed: int,
+        rows_path: str,
+        actions: dict[str, int] = ACTIONS,
+    ):
+        self.actions = actions
         self.port = port
         self.judge = judge
         self.visitors = visitors
@@ -144,13 +160,13 @@ class Worker:
         self.conn: http.client.HTTPConnection | None = None
         self.out = Outcome()
 
-    def _send(self, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    def _send(self, path: str, headers: dict[str, str], method: str = "GET") -> tuple[int, bytes]:
         for attempt in (1, 2):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
             reused = self.conn.sock is not None
             try:
-                self.conn.request("GET", path, headers=headers)
+                self.conn.request(method, path, headers=headers)
                 response = self.conn.getresponse()
                 return response.status, response.read()
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
@@ -169,7 +185,8 @@ class Worker:
         if where is None:
             action = self.rng.choice(["list", "switch_foreign"])
         else:
-            action = self.rng.choices(list(ACTIONS), weights=list(ACTIONS.values()))[0]
+            actions = self.actions
+            action = self.rng.choices(list(actions), weights=list(actions.values()))[0]
             if action == "switch_own" and len(visitor.schemas) < 2:
                 action = "list"
         headers = {"Cookie": f"sessionid={visitor.session_key}", "Accept": "application/json"}
@@ -184,9 +201,12 @@ class Worker:
         elif action.startswith("sabotage"):
             elsewhere = others or [s for s in visitor.schemas if s != where] or [where]
             path = f"/hk/sabotage/{action.split('_', 1)[1]}/?to={self.rng.choice(elsewhere)}"
+        elif action == "write":
+            elsewhere = others or [s for s in visitor.schemas if s != where] or [where]
+            path = f"/hk/add/?to={self.rng.choice(elsewhere)}"
         started = time.perf_counter()
         try:
-            status, body = self._send(path, headers)
+            status, body = self._send(path, headers, "POST" if action == "write" else "GET")
         except (OSError, http.client.HTTPException) as exc:
             out.requests += 1
             out.errors += 1
@@ -214,6 +234,10 @@ class Worker:
             out.wrong += 1
             out.problems.append(f"{action} {visitor.username} in {where}: status {status} {data}")
             return
+        added = data.get("added")
+        if action == "write" and status == 200 and not str(added).startswith(f"{shown}|"):
+            out.wrong += 1
+            out.problems.append(f"write {visitor.username} in {shown}: added {added!r}")
         if status == 200 and shown in candidates:
             if action != "switch_own" and shown != where:
                 out.stored_despite_error += 1
@@ -252,13 +276,14 @@ def run_load(
     rows_path: str = "/hk/rows/",
     time_limit: float = 120.0,
     stop: threading.Event | None = None,
+    actions: dict[str, int] = ACTIONS,
 ) -> Outcome:
     """``total`` requests from ``concurrency`` threads; each visitor belongs to one thread, so
     a visitor's requests are sequential (like one browser tab) while visitors run in parallel.
     ``stop`` ends the run early (for runs in the background while a fault is injected)."""
     judge = Judge(world)
     workers = [
-        Worker(port, judge, world.visitors[i::concurrency], seed * 1000 + i, rows_path)
+        Worker(port, judge, world.visitors[i::concurrency], seed * 1000 + i, rows_path, actions)
         for i in range(concurrency)
     ]
     share = total // concurrency

@@ -179,7 +179,10 @@ def test_declared_transaction_mode_keeps_each_client_in_its_schema(
         a = transaction_mode_connection(port, "hk_tx_a")
         b = transaction_mode_connection(port, "hk_tx_b")
         try:
-            rounds = [(read(a, "hk_a"), read(b, "hk_b"), read(a, "hk_a")) for _ in range(3)]
+            from django.test.utils import CaptureQueriesContext
+
+            with CaptureQueriesContext(a) as sent_by_a:
+                rounds = [(read(a, "hk_a"), read(b, "hk_b"), read(a, "hk_a")) for _ in range(3)]
             # A session-level path never reaches the server: a plain client reads nothing
             # of any tenant (its path is the server's default).
             import psycopg
@@ -193,6 +196,11 @@ def test_declared_transaction_mode_keeps_each_client_in_its_schema(
             b.close()
     assert rounds == [(["hk_a"], ["hk_b"], ["hk_a"])] * 3
     assert "hk_" not in path
+    # One message per query: the path rides with it (no extra round trip), set for the
+    # statement's own implicit transaction only.
+    assert len(sent_by_a) == 6
+    carried = "SELECT pg_catalog.set_config('search_path', '\"hk_a\", \"public\"', true); "
+    assert all(q["sql"].startswith(carried) for q in sent_by_a.captured_queries)
 
 
 def test_declared_transaction_mode_carries_the_path_in_explicit_transactions(

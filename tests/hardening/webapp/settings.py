@@ -3,7 +3,8 @@
 Chosen by the environment the test gives the server process:
 ``SCHEMASWITCH_DB_NAME`` (the database), ``HK_DB_MODE`` (``persistent``: ``CONN_MAX_AGE``
 with health checks; ``pool``: Django's native psycopg pool), ``HK_POOL_MAX`` and
-``HK_POOL_CHECK`` (check each pooled connection on checkout), ``HK_DB_USER`` (connect as
+``HK_POOL_CHECK`` (check each pooled connection on checkout), ``HK_DB_HOST``/``HK_DB_PORT``
+(connect through a pooler), ``HK_POOLER`` (``SCHEMASWITCH_POOLER``), ``HK_DB_USER`` (connect as
 another PostgreSQL role, for the least-privilege test), ``HK_DB_ENGINE`` (a deliberately
 broken backend, to prove the tests catch what they look for).
 """
@@ -31,6 +32,13 @@ elif _mode != "plain":
     raise ValueError(f"HK_DB_MODE must be persistent, pool or plain, not {_mode!r}")
 if os.environ.get("HK_DB_ENGINE"):
     _db["ENGINE"] = os.environ["HK_DB_ENGINE"]
+if os.environ.get("HK_DB_PORT"):
+    # Through a pooler in front of the test database.
+    _db["HOST"] = os.environ.get("HK_DB_HOST", "127.0.0.1")
+    _db["PORT"] = os.environ["HK_DB_PORT"]
+if os.environ.get("HK_POOLER"):
+    SCHEMASWITCH_POOLER = os.environ["HK_POOLER"]
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = True
 if os.environ.get("HK_DB_USER"):
     _db["USER"] = os.environ["HK_DB_USER"]
     _db["PASSWORD"] = ""

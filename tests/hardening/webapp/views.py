@@ -3,6 +3,8 @@ to a connection: its own ``SET search_path``, savepoint and transaction rollback
 working in another schema, an exception in the middle of a transaction. None of them may
 make this request or a later one show rows of a schema its user is not in."""
 
+import uuid
+
 from django.contrib.auth import authenticate, login
 from django.db import connection, transaction
 from django.http import HttpResponse, JsonResponse
@@ -84,8 +86,17 @@ def slow(request):
 @require_POST
 @schema_required
 def add_row(request):
-    project = Project.objects.create(name=f"{request.schema.name}|added-{Project.objects.count()}")
-    return _answer(request, _rows(), added=project.name)
+    """A write in an explicit transaction that also reads another schema on the way (when
+    ``to`` names one): the row must land in the request's schema, named after it."""
+    with transaction.atomic():
+        project = Project.objects.create(
+            name=f"{request.schema.name}|added-{uuid.uuid4().hex[:12]}"
+        )
+        if request.GET.get("to"):
+            with schema_context(_other(request)):
+                list(Project.objects.values_list("name", flat=True)[:1])
+        names = _rows()
+    return _answer(request, names, added=project.name)
 
 
 @schema_required
