@@ -232,3 +232,28 @@ def check_update_cache_middleware(
             id="schemaswitch_admin.W012",
         )
     ]
+
+
+@checks.register(checks.Tags.database)
+def check_pooler_setting(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    mode = getattr(settings, "SCHEMASWITCH_POOLER", None)
+    if mode not in (None, "session", "transaction"):
+        return [
+            checks.Error(
+                f"SCHEMASWITCH_POOLER = {mode!r} is not one of None, 'session', 'transaction'.",
+                id="schemaswitch_admin.E013",
+            )
+        ]
+    if mode != "transaction":
+        return []
+    return [
+        checks.Error(
+            f"Database {alias!r} has server-side cursors on behind a transaction-mode pooler; "
+            "they outlive the transaction that declared them.",
+            hint=f"Set DATABASES[{alias!r}]['DISABLE_SERVER_SIDE_CURSORS'] = True.",
+            id="schemaswitch_admin.E014",
+        )
+        for alias, cfg in settings.DATABASES.items()
+        if engine_is_schemaswitch(cfg.get("ENGINE", ""))
+        and not cfg.get("DISABLE_SERVER_SIDE_CURSORS")
+    ]

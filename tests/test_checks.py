@@ -102,6 +102,9 @@ def test_a_private_model_on_a_shared_table_is_an_error():
                 app_label = "tenantapp"
                 db_table = "auth_user"
 
+            def __str__(self):
+                return self.name
+
         from django.contrib.auth.models import User
 
         assert table_collisions([User, Impostor]) == [(Impostor, User)]
@@ -141,3 +144,19 @@ def test_the_templates_rows_never_reach_a_new_schema():
         Schema.objects.create_schema("from_template", source=conf.template_schema(),
                                      with_data=True)
     assert not Schema.objects.filter(name="from_template").exists()
+
+
+def test_an_unknown_pooler_mode_is_an_error(settings):
+    settings.SCHEMASWITCH_POOLER = "statement"
+    assert "schemaswitch_admin.E013" in ids(tags=["database"], databases=["default"])
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_transaction_mode_needs_server_side_cursors_off(settings):
+    settings.SCHEMASWITCH_POOLER = "transaction"
+    assert "schemaswitch_admin.E014" in ids(tags=["database"], databases=["default"])
+    databases = copy.deepcopy(settings.DATABASES)
+    databases["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    with override_settings(DATABASES=databases):
+        assert "schemaswitch_admin.E014" not in ids(tags=["database"], databases=["default"])
+
