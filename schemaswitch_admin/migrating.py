@@ -211,6 +211,21 @@ class _Group:
                 recorder.record_applied(migration.app_label, migration.name)
 
 
+def _leave_abandoned_transactions(connection: Any, depth: int, exc: Exception) -> None:
+    """Roll back what a failed schema left open, so the next schema starts clean.
+
+    Django's schema editor runs its deferred SQL (indexes, some constraints) when it exits,
+    *before* leaving the migration's ``atomic`` block; when that SQL fails the block is never
+    left, and every later statement on the connection fails with "current transaction is
+    aborted". The blocks opened since ``depth`` are exited here with the error, which rolls
+    them back the way leaving them would have. (``atomic_blocks`` is Django's own record of
+    open blocks; ``test_a_failure_in_deferred_sql_does_not_abort_the_remaining_schemas``
+    pins this on each supported Django line.)
+    """
+    while len(connection.atomic_blocks) > depth:
+        connection.atomic_blocks[-1].__exit__(type(exc), exc, exc.__traceback__)
+
+
 class SchemaMigrator:
     def __init__(
         self,
@@ -235,6 +250,8 @@ class SchemaMigrator:
         summary = Summary()
         groups: dict[History, _Group] = {}
         done = 0
+        connection = connections[self.using]
+        depth = len(connection.atomic_blocks)
         for batch in _batched(names, BATCH_SIZE):
             histories = read_histories(self.using, batch)
             for schema in batch:
@@ -247,6 +264,7 @@ class SchemaMigrator:
                     self._migrate_one(schema, history, groups, result)
                 except Exception as exc:  # noqa: BLE001 - reported per schema, run continues
                     result.error = f"{type(exc).__name__}: {exc}"
+                    _leave_abandoned_transactions(connection, depth, exc)
                 result.seconds = time.perf_counter() - started
                 summary.results.append(result)
                 done += 1

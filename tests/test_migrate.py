@@ -193,3 +193,38 @@ def test_model_states_are_rendered_once_per_history_not_per_schema():
     few = renders(bare_schemas("r_a", "r_b"))
     many = renders(bare_schemas(*[f"r_m{i}" for i in range(6)]))
     assert few == many
+
+
+DEFERRED_BROKEN = {"migrapp": "tests.migrapp.migrations_deferred_broken"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("replay", [True, False], ids=["replayed plan", "django executor"])
+def test_a_failure_in_deferred_sql_does_not_abort_the_remaining_schemas(replay, monkeypatch):
+    """The schema editor runs deferred SQL (here a foreign key) when it exits; when that
+    fails, the migration's transaction must be rolled back before the next schema, or every
+    remaining schema fails with "current transaction is aborted"."""
+    from schemaswitch_admin import migrating
+
+    if not replay:
+        monkeypatch.setattr(migrating, "REPLAY_MAX_OPERATIONS", 0)
+    names = bare_schemas("d_a_ok", "d_b_bad", "d_c_ok", "d_d_ok")
+    with override_settings(MIGRATION_MODULES=BROKEN):
+        migrate("migrapp", "0001", schema=names)
+    with override_settings(MIGRATION_MODULES=DEFERRED_BROKEN):
+        with pytest.raises(CommandError, match=r"failed in 1 schema\(s\): d_b_bad\."):
+            migrate(schema=names)
+        for ok in ("d_a_ok", "d_c_ok", "d_d_ok"):
+            assert applied(ok) == ["0001_initial", "0002_rows_in_bad", "0003_fk_fails_in_bad"]
+        assert applied("d_b_bad") == ["0001_initial", "0002_rows_in_bad"]
+        assert "code" not in columns("d_b_bad", "migrapp_item")
+
+
+def columns(schema, table):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s",
+            [schema, table],
+        )
+        return {r[0] for r in cursor.fetchall()}
