@@ -21,6 +21,11 @@ DATABASES = {
 }
 DATABASE_ROUTERS = ["schemaswitch_admin.routers.SchemaRouter"]
 
+# .ci/run runs the backend tests a second time stacked on another backend: GeoDJango's PostGIS
+# backend where PostGIS is installed, else a project-style subclass (tests/stacked_backend).
+if os.environ.get("SCHEMASWITCH_TEST_ORIGINAL_BACKEND"):
+    SCHEMASWITCH_ORIGINAL_BACKEND = os.environ["SCHEMASWITCH_TEST_ORIGINAL_BACKEND"]
+
 # The example project runs with example/ on the path (example/manage.py does the same).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "example"))
 
