@@ -51,11 +51,3 @@ def private_models(include_auto_created: bool = True) -> list[type[models.Model]
         for m in apps.get_models(include_auto_created=include_auto_created)
         if not is_shared_model(m) and m._meta.managed and not m._meta.proxy
     ]
-
-
-def shared_models(include_auto_created: bool = True) -> list[type[models.Model]]:
-    return [
-        m
-        for m in apps.get_models(include_auto_created=include_auto_created)
-        if is_shared_model(m) and m._meta.managed and not m._meta.proxy
-    ]
