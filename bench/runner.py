@@ -1,9 +1,9 @@
 """``python -m bench [part ...] [--size tiny|full] [--output PATH]``.
 
 Runs the chosen parts (all by default), prints each part's tables and rewrites the report
-(``docs/benchmarks.md`` by default). Parts not run this time keep the figures of their last
-run, which the report carries in a JSON comment, each with its own date, machine, versions
-and command, so one part can be re-measured without re-running everything.
+(``docs/benchmarks.md`` by default) and its raw figures beside it (``docs/benchmarks.json``).
+Parts not run this time keep the figures of their last run, each with its own date, machine,
+versions and command, so one part can be re-measured without re-running everything.
 """
 
 from __future__ import annotations
@@ -76,15 +76,27 @@ def main(argv: list[str] | None = None) -> int:
         print(targets_table(module.targets(result)), "\n", flush=True)
     options.output.parent.mkdir(parents=True, exist_ok=True)
     options.output.write_text(render(results))
-    print(f"Wrote {options.output}")
+    raw = results_path(options.output)
+    raw.write_text(json.dumps(_rounded(results), indent=1, sort_keys=True) + "\n")
+    print(f"Wrote {options.output} and {raw}")
     if failed:
         print(f"Failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
 
 
+def results_path(report: Path) -> Path:
+    """Where the raw figures of ``report`` live: beside it, as JSON."""
+    return report.with_suffix(".json")
+
+
 def load_results(path: Path) -> dict[str, Any]:
-    """The results a previous run stored in the report (none when absent or unreadable)."""
+    """The results a previous run stored beside the report (or, from reports written before
+    the figures moved out, in a comment inside it); none when absent or unreadable."""
+    try:
+        return json.loads(results_path(path).read_text())
+    except (OSError, ValueError):
+        pass
     try:
         match = _RESULTS.search(path.read_text())
         return json.loads(match.group(1)) if match else {}
@@ -106,7 +118,8 @@ def render(results: dict[str, Any]) -> str:
         "count are the ratios measured in one run.",
         "",
         "The figures were taken on a **shared 2-core machine** while other jobs (test runs) "
-        "may have been running; absolute times move from run to run, ratios much less.",
+        "may have been running; absolute times move from run to run, ratios much less. "
+        "The raw figures are in `benchmarks.json` beside this file.",
         "",
         "## Where we stand",
         "",
@@ -123,8 +136,6 @@ def render(results: dict[str, Any]) -> str:
         module = PARTS[name]
         out += [f"## {number}. {module.TITLE}", "", module.markdown(results[name]["result"]), ""]
         out += [targets_table(module.targets(results[name]["result"])), ""]
-    payload = json.dumps(_rounded(results), indent=1, sort_keys=True).replace("-->", "--\\u003e")
-    out += ["<!-- bench-results", payload, "-->", ""]
     return "\n".join(out)
 
 
