@@ -26,3 +26,8 @@ class SchemaSwitchAdminConfig(AppConfig):
         request_started.connect(
             _forget_paths_at_request_start, dispatch_uid="schemaswitch_forget_paths"
         )
+        from django.contrib.auth.signals import user_logged_in
+
+        from .resume import resume_last_schema
+
+        user_logged_in.connect(resume_last_schema, dispatch_uid="schemaswitch_resume_schema")

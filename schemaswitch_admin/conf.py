@@ -58,3 +58,20 @@ def pooler_mode() -> str | None:
     ``"session"``: a session-mode pooler (e.g. PgBouncer ``pool_mode = session``) sits in
     between, which is safe because each client keeps its server connection."""
     return getattr(settings, "SCHEMASWITCH_POOLER", None)
+
+
+def url_marker() -> str:
+    """What starts the first path segment that binds a URL to a schema (``/@acme/...``);
+    ``""`` when URLs are never bound (then every unmarked request follows the session)."""
+    value = getattr(settings, "SCHEMASWITCH_URL_MARKER", "@")
+    return str(value) if value else ""
+
+
+def base_template() -> str:
+    """The template the chooser, refusal and conflict pages extend outside the admin."""
+    return str(getattr(settings, "SCHEMASWITCH_BASE_TEMPLATE", "schemaswitch_admin/base.html"))
+
+
+def resume_last_schema() -> bool:
+    """Logging in makes the user's most recently used schema the session's choice again."""
+    return bool(getattr(settings, "SCHEMASWITCH_RESUME_LAST_SCHEMA", True))
