@@ -134,3 +134,37 @@ def check_migrate_command(app_configs: Any = None, **kwargs: Any) -> list[checks
             id="schemaswitch_admin.E007",
         )
     ]
+
+
+@checks.register
+def check_url_marker(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from urllib.parse import quote
+
+    from . import conf
+
+    marker = conf.url_marker()
+    if not marker:
+        return []
+    problems: list[checks.CheckMessage] = []
+    if quote(marker, safe="@~!$&'()*+,;=:-._") != marker:
+        problems.append(
+            checks.Error(
+                f"SCHEMASWITCH_URL_MARKER {marker!r} cannot start a path segment as is.",
+                hint="Use characters that need no escaping in a path, such as '@' or '~'.",
+                id="schemaswitch_admin.E008",
+            )
+        )
+    for name in ("STATIC_URL", "MEDIA_URL"):
+        # Read the raw value: Django prefixes a relative one with the script prefix, which
+        # inside a page bound to a schema carries the marker (/@acme/static/...).
+        value = getattr(settings._wrapped, name, None) or ""
+        if value and not value.startswith("/") and "://" not in value:
+            problems.append(
+                checks.Warning(
+                    f"{name} {value!r} is relative, so pages bound to a schema would link to "
+                    f"'/{marker}<schema>/{value}...', which your web server does not serve.",
+                    hint=f"Make {name} absolute, e.g. '/{value}'.",
+                    id="schemaswitch_admin.W010",
+                )
+            )
+    return problems

@@ -234,7 +234,8 @@ def is_on_site(request: HttpRequest, candidate: str) -> bool:
 
     Django's ``url_has_allowed_host_and_scheme`` first, then what browsers do to a URL before
     following it (drop tabs and newlines, read backslashes as slashes): what is left must be
-    a path, not ``//host``.
+    an absolute URL of this host or a path from the root (``/...``, not ``//host``). Paths
+    relative to the current page are refused too: where they lead depends on the page.
     """
     if not url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -244,7 +245,7 @@ def is_on_site(request: HttpRequest, candidate: str) -> bool:
     parts = urlsplit(normalized)
     if parts.scheme or parts.netloc:
         return parts.netloc == request.get_host() and parts.scheme in ("http", "https")
-    return not normalized.startswith("//")
+    return normalized.startswith("/") and not normalized.startswith("//")
 
 
 def safe_next(request: HttpRequest, candidate: object) -> str | None:

@@ -11,5 +11,7 @@ urlpatterns = [
     path("projects/cbv/", views.ProjectListView.as_view(), name="project-cbv"),
     path("projects/acbv/", views.AsyncProjectListView.as_view(), name="project-acbv"),
     path("projects/boom/", views.project_boom, name="project-boom"),
+    path("projects/<int:pk>/rename/", views.project_rename, name="project-rename"),
     path("state/", views.request_state, name="request-state"),
+    path("state/exempt/", views.request_state_exempt, name="request-state-exempt"),
 ]
