@@ -155,16 +155,31 @@ def check_url_marker(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
             )
         )
     for name in ("STATIC_URL", "MEDIA_URL"):
-        # Read the raw value: Django prefixes a relative one with the script prefix, which
-        # inside a page bound to a schema carries the marker (/@acme/static/...).
-        value = getattr(settings._wrapped, name, None) or ""
-        if value and not value.startswith("/") and "://" not in value:
+        if _is_relative_to_script_prefix(name):
             problems.append(
                 checks.Warning(
-                    f"{name} {value!r} is relative, so pages bound to a schema would link to "
-                    f"'/{marker}<schema>/{value}...', which your web server does not serve.",
-                    hint=f"Make {name} absolute, e.g. '/{value}'.",
+                    f"{name} is relative, and Django puts the script prefix in front of it: "
+                    f"pages bound to a schema would link to '/{marker}<schema>/...', which "
+                    "your web server does not serve.",
+                    hint=f"Make {name} an absolute path (starting with '/') or a full URL.",
                     id="schemaswitch_admin.W010",
                 )
             )
     return problems
+
+
+def _is_relative_to_script_prefix(name: str) -> bool:
+    """Django prefixes a relative STATIC_URL or MEDIA_URL with the script prefix each time it
+    is read; inside a page bound to a schema that prefix carries the marker. Tell by reading
+    the setting under a probe prefix."""
+    from django.urls import get_script_prefix, set_script_prefix
+
+    probe = "/schemaswitch-probe/"
+    saved = get_script_prefix()
+    set_script_prefix(probe)
+    try:
+        value = getattr(settings, name, None)
+    finally:
+        set_script_prefix(saved)
+    # An empty setting (MEDIA_URL by default) reads as the bare prefix: nothing is served.
+    return isinstance(value, str) and value.startswith(probe) and value != probe
