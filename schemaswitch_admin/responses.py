@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 
 from . import conf
 from .entering import Check, Verdict
+from .exceptions import InvalidSchemaName
 from .urlmarker import split_marker, with_marker
+from .validation import validate_schema_name
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -60,7 +62,7 @@ def refusal(request: HttpRequest, check: Check) -> HttpResponse:
             "error": code,
             "detail": message,
             "refused_name": check.name,
-            "still_active": session_schema(request),
+            "still_active": still_active_schema(request, check.name),
         },
         status=403,
     )
@@ -99,11 +101,20 @@ def conflict(request: HttpRequest, form_schema: str, active: Any) -> HttpRespons
             "detail": detail,
             "form_schema": form_schema,
             "active_schema": active,
-            "reopen_url": reopen_url(back, form_schema, prefix),
+            "reopen_url": reopen_url(back, form_schema, prefix) if _is_name(form_schema) else back,
             "stay_url": reopen_url(back, active_name, prefix) if active_name else back,
         },
         status=409,
     )
+
+
+def _is_name(candidate: str) -> bool:
+    """The form's schema comes from the client: only a valid name goes into a link."""
+    try:
+        validate_schema_name(candidate)
+    except InvalidSchemaName:
+        return False
+    return True
 
 
 def reopen_url(url: str, name: str, prefix: str = "/") -> str:
@@ -117,13 +128,16 @@ def reopen_url(url: str, name: str, prefix: str = "/") -> str:
     return f"{url}{separator}{urlencode({QUERY_PARAMETER: name})}"
 
 
-def session_schema(request: HttpRequest) -> Any:
-    """The session's schema, when the user may still use it (what unbound pages show)."""
+def still_active_schema(request: HttpRequest, refused: str) -> Any:
+    """The schema the user is still in after a refusal, when they may still use it: the one
+    the URL is bound to (a ``?__schema=`` refused on a bound page), else the session's."""
     from .selection import SESSION_KEY, usable_schemas_for
 
     session = getattr(request, "session", None)
     user = getattr(request, "user", None)
-    name = session.get(SESSION_KEY) if session is not None else None
+    name = getattr(request, "schema_marker", None)
+    if not name or name == refused:
+        name = session.get(SESSION_KEY) if session is not None else None
     if not name or user is None or not user.is_authenticated:
         return None
     return usable_schemas_for(user).filter(name=name).first()

@@ -507,9 +507,14 @@ def test_refusal_and_conflict_links_never_leave_the_site(world, trick):
     referer = {"Referer": trick}
     refused = world.client.get("/@gamma" + LIST_URL, headers=referer)
     conflict = world.client.post(RENAME_1, {"__page_schema": "beta"}, headers=referer)
+    tricky_claim = world.client.post(RENAME_1, {"__page_schema": trick.strip() or "x"})
 
-    assert (refused.status_code, conflict.status_code) == (403, 409)
-    for page in (refused, conflict):
+    assert (refused.status_code, conflict.status_code, tricky_claim.status_code) == (
+        403,
+        409,
+        409,
+    )
+    for page in (refused, conflict, tricky_claim):
         for a in find(page, "a"):
             assert stays_on_site(a.attrs["href"]), a.attrs["href"]
 
@@ -665,6 +670,12 @@ def test_a_refused_admin_url_gets_the_admins_layout_without_a_choose_prompt(worl
     assert "— choose a schema —" not in html
     assert not find(response, "form", class_="schemaswitch-selector")
     assert "Your schema is still <strong>Alpha</strong>." in html
+
+
+def test_a_refusal_on_a_bound_page_shows_the_pages_schema_as_still_active(world):
+    html = world.client.get("/@beta" + LIST_URL + "?__schema=gamma").content.decode()
+
+    assert "Your schema is still <strong>Beta</strong>." in html
 
 
 def test_the_refusal_says_so_when_no_schema_is_active(schemas):
