@@ -374,6 +374,21 @@ def test_a_header_switch_needs_csrf_even_on_an_exempt_view(world):
     assert session_choice(strict) == "alpha"
 
 
+def test_a_header_switch_needs_csrf_whatever_the_middleware_order(world, settings):
+    ours = "schemaswitch_admin.middleware.SchemaSwitchMiddleware"
+    csrf = "django.middleware.csrf.CsrfViewMiddleware"
+    order = [m for m in settings.MIDDLEWARE if m not in (ours, csrf)]
+    order.insert(order.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, ours)
+    order.append(csrf)  # after ours: our process_view runs before Django's CSRF check
+    settings.MIDDLEWARE = order
+    strict = logged_in(world.user, enforce_csrf_checks=True)
+
+    response = strict.post(STATE_URL, headers={"X-Change-Schema": "beta"})
+
+    assert response.status_code == 403
+    assert session_choice(strict) == "alpha"
+
+
 def test_a_csrf_rejected_post_does_not_store_an_automatic_choice(schemas):
     user = make_member(schemas["alpha"], username="single")
     strict = logged_in(user, enforce_csrf_checks=True)
