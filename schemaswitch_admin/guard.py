@@ -9,6 +9,8 @@ request would act in (another tab switched the session since), the request is an
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 
@@ -18,11 +20,11 @@ from .selection import PAGE_FIELD, PAGE_HEADER, is_unsafe
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def page_schema_claim(request: HttpRequest) -> str | None:
+def page_schema_claim(request: HttpRequest, read_body: bool = True) -> str | None:
     """The schema the sending page says it was rendered in, or ``None`` when it says nothing."""
     if PAGE_HEADER in request.headers:
         return request.headers[PAGE_HEADER].strip()
-    if request.method == "POST" and request.content_type in _FORM_TYPES:
+    if read_body and request.method == "POST" and request.content_type in _FORM_TYPES:
         # CsrfViewMiddleware reads request.POST of every POST too: no extra parsing cost.
         value = request.POST.get(PAGE_FIELD)
         if value is not None:
@@ -30,11 +32,16 @@ def page_schema_claim(request: HttpRequest) -> str | None:
     return None
 
 
-def conflicting_write(request: HttpRequest) -> HttpResponse | None:
-    """The 409 answer for an unsafe request whose page belongs to another schema."""
+def conflicting_write(request: HttpRequest, view_func: Any = None) -> HttpResponse | None:
+    """The 409 answer for an unsafe request whose page belongs to another schema.
+
+    The body of a ``csrf_exempt`` view's request is left unread, as Django's CSRF check leaves
+    it (such a view may read ``request.body`` itself, or change its upload handlers): there
+    only the ``X-Page-Schema`` header is looked at.
+    """
     if not is_unsafe(request):
         return None
-    claim = page_schema_claim(request)
+    claim = page_schema_claim(request, read_body=not getattr(view_func, "csrf_exempt", False))
     if claim is None:
         return None
     schema = getattr(request, "schema", None)

@@ -127,7 +127,7 @@ class SchemaSwitchMiddleware:
     ) -> HttpResponseBase | None:
         # Notices queued before MessageMiddleware ran (when it comes after this middleware).
         deliver_notices(request)
-        conflict = conflicting_write(request)
+        conflict = conflicting_write(request, view_func)
         if conflict is not None:
             return conflict
         if has_pending_choice(request):

@@ -18,6 +18,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.contrib.admin.models import LogEntry
 from django.core import checks
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import AsyncClient, Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -312,6 +313,17 @@ def test_the_conflict_page_reopens_the_form_where_it_belongs(world):
     links = {a.attrs.get("class"): a.attrs.get("href") for a in find(response, "a")}
     assert links["schemaswitch-reopen-form"] == "/@beta" + RENAME_1 + "?from=1"
     assert links["schemaswitch-reopen-active"] == "/@alpha" + RENAME_1 + "?from=1"
+
+
+def test_an_exempt_view_keeps_its_raw_body_and_is_guarded_by_the_header_only(world):
+    body = {"__page_schema": "beta", "file": SimpleUploadedFile("x.txt", b"12345")}
+
+    unread = world.client.post("/tenant/raw/", body)
+    guarded = world.client.post("/tenant/raw/", {"a": "1"}, headers={"X-Page-Schema": "beta"})
+
+    assert unread.status_code == 200
+    assert json.loads(unread.content)["schema"] == "alpha"
+    assert guarded.status_code == 409
 
 
 def test_safe_requests_are_never_guarded(world):

@@ -14,4 +14,5 @@ urlpatterns = [
     path("projects/<int:pk>/rename/", views.project_rename, name="project-rename"),
     path("state/", views.request_state, name="request-state"),
     path("state/exempt/", views.request_state_exempt, name="request-state-exempt"),
+    path("raw/", views.raw_upload, name="raw-upload"),
 ]
