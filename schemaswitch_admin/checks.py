@@ -257,3 +257,52 @@ def check_pooler_setting(app_configs: Any = None, **kwargs: Any) -> list[checks.
         if engine_is_schemaswitch(cfg.get("ENGINE", ""))
         and not cfg.get("DISABLE_SERVER_SIDE_CURSORS")
     ]
+
+
+@checks.register
+def check_url_marker(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from urllib.parse import quote
+
+    from . import conf
+
+    marker = conf.url_marker()
+    if not marker:
+        return []
+    problems: list[checks.CheckMessage] = []
+    if quote(marker, safe="@~!$&'()*+,;=:-._") != marker:
+        problems.append(
+            checks.Error(
+                f"SCHEMASWITCH_URL_MARKER {marker!r} cannot start a path segment as is.",
+                hint="Use characters that need no escaping in a path, such as '@' or '~'.",
+                id="schemaswitch_admin.E015",
+            )
+        )
+    for name in ("STATIC_URL", "MEDIA_URL"):
+        if _is_relative_to_script_prefix(name):
+            problems.append(
+                checks.Warning(
+                    f"{name} is relative, and Django puts the script prefix in front of it: "
+                    f"pages bound to a schema would link to '/{marker}<schema>/...', which "
+                    "your web server does not serve.",
+                    hint=f"Make {name} an absolute path (starting with '/') or a full URL.",
+                    id="schemaswitch_admin.W016",
+                )
+            )
+    return problems
+
+
+def _is_relative_to_script_prefix(name: str) -> bool:
+    """Django prefixes a relative STATIC_URL or MEDIA_URL with the script prefix each time it
+    is read; inside a page bound to a schema that prefix carries the marker. Tell by reading
+    the setting under a probe prefix."""
+    from django.urls import get_script_prefix, set_script_prefix
+
+    probe = "/schemaswitch-probe/"
+    saved = get_script_prefix()
+    set_script_prefix(probe)
+    try:
+        value = getattr(settings, name, None)
+    finally:
+        set_script_prefix(saved)
+    # An empty setting (MEDIA_URL by default) reads as the bare prefix: nothing is served.
+    return isinstance(value, str) and value.startswith(probe) and value != probe

@@ -69,3 +69,20 @@ def pooler_mode() -> str | None:
     between, which is safe because each client keeps its server connection.
     ``"transaction"``: a transaction-mode pooler; the path travels with every transaction."""
     return getattr(settings, "SCHEMASWITCH_POOLER", None)
+
+
+def url_marker() -> str:
+    """What starts the first path segment that binds a URL to a schema (``/@acme/...``);
+    ``""`` when URLs are never bound (then every unmarked request follows the session)."""
+    value = getattr(settings, "SCHEMASWITCH_URL_MARKER", "@")
+    return str(value) if value else ""
+
+
+def base_template() -> str:
+    """The template the chooser, refusal and conflict pages extend outside the admin."""
+    return str(getattr(settings, "SCHEMASWITCH_BASE_TEMPLATE", "schemaswitch_admin/base.html"))
+
+
+def resume_last_schema() -> bool:
+    """Logging in makes the user's most recently used schema the session's choice again."""
+    return bool(getattr(settings, "SCHEMASWITCH_RESUME_LAST_SCHEMA", True))

@@ -42,8 +42,9 @@ __all__ = ["SchemaPanel"]
 #: How the request layer came to the request's schema (``request.schema_choice_source``).
 CHOICE_SOURCES: dict[str | None, Any] = {
     "session": _("kept from the session (chosen on an earlier request)"),
-    "query": _("switched by the “?__schema=” query parameter"),
-    "header": _("switched by the X-Change-Schema header"),
+    "url": _("bound by the URL (this tab only)"),
+    "query": _("bound by the “?__schema=” query parameter (this request only)"),
+    "header": _("named by the X-Change-Schema header"),
     "switch": _("switched by the switch view"),
     "auto": _("selected automatically: the user's only schema"),
     None: _("no schema chosen"),

@@ -7,16 +7,20 @@ because a redirect to an HTML chooser is useless to them.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils.encoding import escape_uri_path
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
+from . import conf
 from .entering import Check, Verdict
+from .exceptions import InvalidSchemaName
+from .urlmarker import split_marker, with_marker
+from .validation import validate_schema_name
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -43,15 +47,153 @@ def refusal_reason(check: Check) -> tuple[str, str]:
 
 
 def refusal(request: HttpRequest, check: Check) -> HttpResponse:
+    """403 for a schema the user may not use. The page names the schema as it was asked for
+    (never its display name, which would tell an outsider that it exists), the schema still
+    active for unbound pages, and leads back, to the chooser and to logging out."""
     code, message = refusal_reason(check)
     if wants_json(request):
         return JsonResponse({"error": code, "detail": message}, status=403)
     return render(
         request,
         "schemaswitch_admin/refused.html",
-        {"title": _("Schema not available"), "error": code, "detail": message},
+        {
+            **page_context(request, request.path_info),
+            "title": _("Schema not available"),
+            "error": code,
+            "detail": message,
+            "refused_name": check.name,
+            "still_active": still_active_schema(request, check.name),
+        },
         status=403,
     )
+
+
+def conflict(request: HttpRequest, form_schema: str, active: Any) -> HttpResponse:
+    """409 for an unsafe request whose page was rendered in another schema than the one it
+    would act in: nothing ran, and the page offers to reopen the form where it belongs."""
+    active_name = None if active is None else active.name
+    detail = _(
+        "This form belongs to the schema “%(form)s”, but this request would act in "
+        "%(active)s. Nothing was saved."
+    ) % {
+        "form": form_schema,
+        "active": _("no schema") if active is None else f"“{active}”",
+    }
+    if wants_json(request):
+        return JsonResponse(
+            {
+                "error": "schema_conflict",
+                "detail": detail,
+                "form_schema": form_schema,
+                "active_schema": active_name,
+            },
+            status=409,
+        )
+    back = referer_on_site(request) or conf.switch_redirect_url()
+    prefix = getattr(request, "schemaswitch_script_prefix", "/")
+    return render(
+        request,
+        "schemaswitch_admin/conflict.html",
+        {
+            **page_context(request, request.path_info),
+            "title": _("This form belongs to another schema"),
+            "error": "schema_conflict",
+            "detail": detail,
+            "form_schema": form_schema,
+            "active_schema": active,
+            "reopen_url": reopen_url(back, form_schema, prefix) if _is_name(form_schema) else back,
+            "stay_url": reopen_url(back, active_name, prefix) if active_name else back,
+        },
+        status=409,
+    )
+
+
+def _is_name(candidate: str) -> bool:
+    """The form's schema comes from the client: only a valid name goes into a link."""
+    try:
+        validate_schema_name(candidate)
+    except InvalidSchemaName:
+        return False
+    return True
+
+
+def reopen_url(url: str, name: str, prefix: str = "/") -> str:
+    """``url`` opened in schema ``name``: bound by the marker, or by ``?__schema=`` when
+    markers are off."""
+    from .selection import QUERY_PARAMETER
+
+    if conf.url_marker():
+        return with_marker(url, name, prefix)
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}{urlencode({QUERY_PARAMETER: name})}"
+
+
+def still_active_schema(request: HttpRequest, refused: str) -> Any:
+    """The schema the user is still in after a refusal, when they may still use it: the one
+    the URL is bound to (a ``?__schema=`` refused on a bound page), else the session's."""
+    from .selection import SESSION_KEY, usable_schemas_for
+
+    session = getattr(request, "session", None)
+    user = getattr(request, "user", None)
+    name = getattr(request, "schema_marker", None)
+    if not name or name == refused:
+        name = session.get(SESSION_KEY) if session is not None else None
+    if not name or user is None or not user.is_authenticated:
+        return None
+    return usable_schemas_for(user).filter(name=name).first()
+
+
+def page_context(request: HttpRequest, path: str | None) -> dict[str, Any]:
+    """What every page of the request layer needs: the base template (the admin's when the
+    page is about an admin URL, else ``SCHEMASWITCH_BASE_TEMPLATE``), a way back to the site
+    and the logout URL."""
+    admin = is_admin_path(request, path)
+    return {
+        "base_template": "schemaswitch_admin/admin_base.html" if admin else conf.base_template(),
+        "schemaswitch_request_layer_page": True,
+        "site_url": conf.switch_redirect_url(),
+        "back_url": referer_on_site(request),
+        "logout_url": logout_url(admin),
+    }
+
+
+def is_admin_path(request: HttpRequest, path: str | None) -> bool:
+    """Whether ``path`` (a path on this site, possibly bound to a schema) is an admin page."""
+    if not path:
+        return False
+    path = urlsplit(path).path
+    prefix = getattr(request, "schemaswitch_script_prefix", "/")
+    if path.startswith(prefix):
+        path = "/" + path[len(prefix) :]
+    path = split_marker(path)[1]
+    try:
+        match = resolve(path, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return "admin" in match.app_names
+
+
+def logout_url(admin: bool) -> str | None:
+    """Django's logout views take a POST; the page renders a small form for it."""
+    names = ("admin:logout", "logout") if admin else ("logout", "admin:logout")
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def referer_on_site(request: HttpRequest) -> str | None:
+    """The page the user came from, as a path, when it is on this site."""
+    referer = request.headers.get("Referer")
+    if not referer:
+        return None
+    parts = urlsplit(referer)
+    if parts.netloc and parts.netloc != request.get_host():
+        return None
+    path = urlunsplit(("", "", parts.path, parts.query, ""))
+    return safe_next(request, path)
 
 
 def bad_request(request: HttpRequest, message: str) -> HttpResponse:
@@ -60,7 +202,12 @@ def bad_request(request: HttpRequest, message: str) -> HttpResponse:
     return render(
         request,
         "schemaswitch_admin/refused.html",
-        {"title": _("Bad request"), "error": "bad_request", "detail": message},
+        {
+            **page_context(request, request.path_info),
+            "title": _("Bad request"),
+            "error": "bad_request",
+            "detail": message,
+        },
         status=400,
     )
 
@@ -96,22 +243,35 @@ def schema_needed(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
+def is_on_site(request: HttpRequest, candidate: str) -> bool:
+    """Whether a browser following ``candidate`` stays on this site.
+
+    Django's ``url_has_allowed_host_and_scheme`` first, then what browsers do to a URL before
+    following it (drop tabs and newlines, read backslashes as slashes): what is left must be
+    an absolute URL of this host or a path from the root (``/...``, not ``//host``). Paths
+    relative to the current page are refused too: where they lead depends on the page.
+    """
+    if not url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return False
+    normalized = "".join(c for c in candidate.strip() if c not in "\t\r\n").replace("\\", "/")
+    parts = urlsplit(normalized)
+    if parts.scheme or parts.netloc:
+        return parts.netloc == request.get_host() and parts.scheme in ("http", "https")
+    return normalized.startswith("/") and not normalized.startswith("//")
+
+
 def safe_next(request: HttpRequest, candidate: object) -> str | None:
     """``candidate`` when it is a URL on this site, else ``None`` (never an open redirect)."""
     if not isinstance(candidate, str) or not candidate:
         return None
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    if is_on_site(request, candidate):
         return candidate
     return None
 
 
-def url_without_parameter(request: HttpRequest, parameter: str) -> str:
-    """The request's own URL without ``parameter``, every other query parameter kept."""
-    query = request.GET.copy()
-    query.pop(parameter, None)
-    url = escape_uri_path(request.path)
-    if query:
-        url += "?" + query.urlencode()
-    return url
+def safe_redirect(request: HttpRequest, url: str, fallback: str = "/") -> HttpResponseRedirect:
+    """A redirect to ``url`` when it stays on this site, else to ``fallback``: every redirect
+    the request layer builds goes through here."""
+    return HttpResponseRedirect(url if is_on_site(request, url) else fallback)

@@ -1,9 +1,13 @@
-"""Which schema a request runs in: the session's choice, a switch asked for by this request,
-or the user's only schema. Every way in goes through ``check_and_enter``, so membership is
-checked on every request, not just when the choice was made.
+"""Which schema a request runs in: the one its URL, ``?__schema=`` or ``X-Change-Schema``
+names, else the session's choice, else the user's only schema. Every way in goes through
+``check_and_enter``, so membership is checked on every request, not just when the choice was
+made.
 
-The choice lives in the session under ``SESSION_KEY``: a schema name, or ``""`` when the user
-deliberately chose none (then no schema is picked for them automatically).
+The session's choice is only the default of URLs that name no schema, since every tab of a
+browser shares it. It lives in the session under ``SESSION_KEY``: a schema name, or ``""``
+when the user deliberately chose none (then no schema is picked for them automatically). It
+changes only through a request that passed the CSRF check: the switch view, or the header on
+an unsafe method.
 """
 
 from __future__ import annotations
@@ -11,21 +15,27 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import conf
 from .access import usable_schemas
 from .entering import Check, Verdict, check_and_enter, path_not_needed, schema_db_alias
-from .responses import refusal, url_without_parameter
+from .responses import refusal, safe_redirect
 from .state import schema_context
+from .urlmarker import marked_prefix, request_url_in
 
 SESSION_KEY = "_schemaswitch_schema"
 QUERY_PARAMETER = "__schema"
 HEADER = "X-Change-Schema"
+#: The form field and header saying which schema the page that sends a request was
+#: rendered in (``{% schema_token %}``); an unsafe request acting elsewhere gets a 409.
+PAGE_FIELD = "__page_schema"
+PAGE_HEADER = "X-Page-Schema"
 
 _NOTICES_ATTR = "_schemaswitch_notices"
+_PENDING_ATTR = "_schemaswitch_pending_choice"
 
 
 def usable_schemas_for(user: Any) -> Any:
@@ -36,11 +46,15 @@ def usable_schemas_for(user: Any) -> Any:
 
 
 def requested_switch(request: HttpRequest) -> tuple[str | None, str | None]:
-    """The name this request asks to switch to (``""``: none) and how it asked."""
+    """The schema this request names (``""``: none) and how: ``?__schema=``, then the
+    ``X-Change-Schema`` header, then the URL's marker (set aside by the middleware)."""
     if QUERY_PARAMETER in request.GET:
         return request.GET[QUERY_PARAMETER], "query"
     if HEADER in request.headers:
         return request.headers[HEADER].strip(), "header"
+    marked = getattr(request, "schema_marker", None)
+    if marked is not None:
+        return marked, "url"
     return None, None
 
 
@@ -106,7 +120,12 @@ def _lost_choice_message(check: Check) -> str:
 
 def choose_for_request(request: HttpRequest) -> HttpResponse | None:
     """Settle ``request.schema`` and ``request.schema_choice_source``; return a response when
-    the request is answered here (a refusal, or the redirect after a ``?__schema=`` GET)."""
+    the request is answered here (a refusal, or the redirect that opens a ``?__schema=`` GET
+    in its schema).
+
+    Nothing here writes the session for a request that asks for a switch: that waits for
+    ``commit_pending`` (the middleware's ``process_view``), after the CSRF check.
+    """
     request.schema = None  # type: ignore[attr-defined]
     request.schema_choice_source = None  # type: ignore[attr-defined]
     using = schema_db_alias()
@@ -120,7 +139,7 @@ def choose_for_request(request: HttpRequest) -> HttpResponse | None:
         authenticated = getattr(getattr(request, "user", None), "is_authenticated", False)
     requested, source = requested_switch(request)
     if requested is not None and source is not None:
-        return _switch_from_request(request, requested, source, authenticated)
+        return _bind_from_request(request, requested, source, authenticated, using)
     if not authenticated:
         return None
     stored = request.session.get(SESSION_KEY)
@@ -138,22 +157,67 @@ def choose_for_request(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-def _switch_from_request(
-    request: HttpRequest, requested: str, source: str, authenticated: bool
+def is_unsafe(request: HttpRequest) -> bool:
+    return request.method not in ("GET", "HEAD", "OPTIONS", "TRACE")
+
+
+def _bind_from_request(
+    request: HttpRequest, requested: str, source: str, authenticated: bool, using: str
 ) -> HttpResponse | None:
+    """A request naming its schema (URL marker, ``?__schema=``, ``X-Change-Schema``): that
+    schema for this request, membership-checked. Only the header on an unsafe method also
+    changes the session's choice (later, once CSRF has accepted the request)."""
     user = request.user  # type: ignore[attr-defined]
     if not authenticated:
+        if source == "url":
+            # A bound URL opened logged out (a copied link): the view sends the visitor to
+            # log in, and the full path, marker included, comes back and is checked then.
+            return None
         return refusal(request, Check(requested, Verdict.ANONYMOUS))
+    switches_session = source == "header" and is_unsafe(request)
     if requested == "":
+        request.schema_choice_source = source  # type: ignore[attr-defined]
+        if switches_session:
+            _defer(request, None, source)
+        return None
+    check = check_and_enter(user, requested, using=using)
+    if not check.allowed or check.schema is None:
+        return refusal(request, check)
+    if source == "query" and not is_unsafe(request) and conf.url_marker():
+        # Open the page bound to that schema: this tab only, never the session.
+        target = request_url_in(request, check.schema.name)
+        return safe_redirect(request, target, marked_prefix(_script_prefix(request), requested))
+    request.schema = check.schema  # type: ignore[attr-defined]
+    request.schema_choice_source = source  # type: ignore[attr-defined]
+    if switches_session:
+        _defer(request, check, source)
+    return None
+
+
+def _script_prefix(request: HttpRequest) -> str:
+    return getattr(request, "schemaswitch_script_prefix", "/")
+
+
+def _defer(request: HttpRequest, check: Check | None, source: str) -> None:
+    setattr(request, _PENDING_ATTR, (check, source))
+
+
+def has_pending_choice(request: HttpRequest) -> bool:
+    return hasattr(request, _PENDING_ATTR)
+
+
+def commit_pending(request: HttpRequest) -> None:
+    """Store the choice this request made (a header switch, an automatic selection) in the
+    session. Called once the request is known to be genuine (CSRF checked)."""
+    pending = getattr(request, _PENDING_ATTR, None)
+    if pending is None:
+        return
+    delattr(request, _PENDING_ATTR)
+    check, source = pending
+    if check is None:
         choose_none(request, source)
     else:
-        check = check_and_enter(user, requested)
-        if not check.allowed:
-            return refusal(request, check)
         remember(request, check, source)
-    if source == "query" and request.method in ("GET", "HEAD"):
-        return HttpResponseRedirect(url_without_parameter(request, QUERY_PARAMETER))
-    return None
 
 
 def _auto_select(request: HttpRequest, using: str) -> None:
@@ -164,4 +228,6 @@ def _auto_select(request: HttpRequest, using: str) -> None:
         return
     check = check_and_enter(user, names[0], using=using)
     if check.allowed:
-        remember(request, check, "auto")
+        request.schema = check.schema  # type: ignore[attr-defined]
+        request.schema_choice_source = "auto"  # type: ignore[attr-defined]
+        _defer(request, check, "auto")

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import F, OuterRef, Subquery
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST, require_safe
 
 from . import conf
 from .entering import Check, Verdict, check_and_enter
-from .responses import bad_request, refusal, safe_next, wants_json
+from .responses import bad_request, page_context, refusal, safe_next, safe_redirect, wants_json
 from .selection import SESSION_KEY, choose_none, remember, usable_schemas_for
+from .urlmarker import rebind
 
 
 def _read_payload(request: HttpRequest) -> dict[str, Any] | None:
@@ -54,8 +55,14 @@ def switch(request: HttpRequest) -> HttpResponse:
             return refusal(request, check)
         remember(request, check, "switch")
     target = safe_next(request, data.get("next")) or conf.switch_redirect_url()
+    # A ``next`` bound to the old schema (the page the selector was on) moves to the new one.
+    schema = request.schema  # type: ignore[attr-defined]
+    target = rebind(
+        target,
+        None if schema is None else schema.name,
+        getattr(request, "schemaswitch_script_prefix", "/"),
+    )
     if wants_json(request):
-        schema = request.schema  # type: ignore[attr-defined]
         return JsonResponse(
             {
                 "schema": None if schema is None else schema.name,
@@ -63,7 +70,7 @@ def switch(request: HttpRequest) -> HttpResponse:
                 "next": target,
             }
         )
-    return HttpResponseRedirect(target)
+    return safe_redirect(request, target, conf.switch_redirect_url())
 
 
 @login_required
@@ -104,11 +111,13 @@ def choose(request: HttpRequest) -> HttpResponse:
         request,
         "schemaswitch_admin/choose.html",
         {
+            **page_context(request, next_url),
             "title": _("Choose a schema"),
             "schemas": schemas,
             "current_schema": current,
             "last_used_schema": last,
             "deliberately_none": chosen == "",
             "next": next_url,
+            **({"back_url": next_url} if next_url else {}),
         },
     )

@@ -224,23 +224,25 @@ def test_switch_edit_and_follow_recent_action_back_into_its_schema(
     # Two memberships and no choice yet: the selector asks; choosing stays on the index.
     assert header_schema(driver) == ""
     choose_in_header(driver, "bnorth")
-    assert path_of(driver) == "/admin/"
+    # The tab is moved to the index bound to the schema (tab-safe switching, issue 11).
+    assert path_of(driver) == "/@bnorth/admin/"
     assert header_schema(driver) == "bnorth"
 
     driver.get(f"{base}/admin/tenantapp/note/")
+    assert path_of(driver) == "/@bnorth/admin/tenantapp/note/"
     assert listed_titles(driver) == ["North note"]
     assert banner(driver) == "Only showing objects from Northwind."
 
     # Switching on a changelist stays on it, now with the other schema's rows.
     choose_in_header(driver, "bsouth")
-    assert path_of(driver) == "/admin/tenantapp/note/"
+    assert path_of(driver) == "/@bsouth/admin/tenantapp/note/"
     assert listed_titles(driver) == ["South note"]
     assert banner(driver) == "Only showing objects from Southport."
 
     # Edit South's note 1.
     with page_load(driver):
         driver.find_element(By.LINK_TEXT, "South note").click()
-    assert path_of(driver) == "/admin/tenantapp/note/1/change/"
+    assert path_of(driver) == "/@bsouth/admin/tenantapp/note/1/change/"
     title = driver.find_element(By.ID, "id_title")
     title.clear()
     title.send_keys("South note, edited")
@@ -252,21 +254,21 @@ def test_switch_edit_and_follow_recent_action_back_into_its_schema(
     choose_in_header(driver, "bnorth")
     assert listed_titles(driver) == ["North note"]
 
-    # The recent action still leads to South's note 1, switching the session back to South.
+    # The recent action still leads to South's note 1, opening it bound to South (this tab).
     driver.get(f"{base}/admin/")
     link = driver.find_element(By.CSS_SELECTOR, "#recent-actions-module a")
     assert link.text == "South note, edited"
     assert link.get_attribute("href").endswith("/admin/tenantapp/note/1/change/?__schema=bsouth")
     with page_load(driver):
         link.click()
-    assert path_of(driver) == "/admin/tenantapp/note/1/change/"
+    assert path_of(driver) == "/@bsouth/admin/tenantapp/note/1/change/"
     assert driver.find_element(By.ID, "id_title").get_attribute("value") == "South note, edited"
     assert header_schema(driver) == "bsouth"
     assert banner(driver).startswith("This object belongs to Southport.")
 
     # Switching on a private object's page lands on its model's list in the new schema.
     choose_in_header(driver, "bnorth")
-    assert path_of(driver) == "/admin/tenantapp/note/"
+    assert path_of(driver) == "/@bnorth/admin/tenantapp/note/"
     assert listed_titles(driver) == ["North note"]
 
     if strict_csp:
@@ -310,7 +312,7 @@ def test_type_to_filter_narrows_the_list_and_enter_switches(
     with page_load(driver):
         box.send_keys(Keys.ENTER)
 
-    assert path_of(driver) == "/admin/"
+    assert path_of(driver) == "/@fx_echo/admin/"
     assert header_schema(driver) == "fx_echo"
     if strict_csp:
         assert csp_violations(driver) == []

@@ -150,10 +150,11 @@ def test_following_a_recent_action_opens_the_object_in_its_own_schema(world):
 
     response = client.get(link, follow=True)
 
-    assert response.redirect_chain == [(NOTE_1_URL, 302)]
+    # Opened bound to south (this tab only); the session stays in north.
+    assert response.redirect_chain == [("/@south" + NOTE_1_URL, 302)]
     assert response.context["original"].title == "South note, edited"
     assert "This object belongs to South." in text_of(response)
-    assert client.session[SESSION_KEY] == "south"
+    assert client.session[SESSION_KEY] == "north"
 
 
 def test_a_non_member_following_the_link_is_refused_and_sees_nothing_of_the_object(world):

@@ -108,14 +108,16 @@ def test_login_choose_switch_edit_in_admin_and_log_out(client, demo):
         assert Project.objects.get(pk=project.pk).name != "Monorail study, phase 2"
     assert LogEntry.objects.filter(object_id=str(project.pk), user__username="alice").exists()
 
-    # Switch back by URL; the parameter is dropped from the address.
+    # Open acme by URL: this tab is bound to acme (/@acme/), the session stays in globex.
     response = client.get("/?__schema=acme")
-    assert response.status_code == 302 and response.url == "/"
-    assert client.get("/").context["active_schema"].name == "acme"
+    assert response.status_code == 302 and response.url == "/@acme/"
+    assert client.get(response.url).context["active_schema"].name == "acme"
+    assert client.get("/").context["active_schema"].name == "globex"
 
-    # A schema alice is not a member of is refused, and she stays in acme.
+    # A schema alice is not a member of is refused, and nothing changes.
     assert client.get("/?__schema=initech").status_code == 403
-    assert client.get("/").context["active_schema"].name == "acme"
+    assert client.get("/@initech/").status_code == 403
+    assert client.get("/").context["active_schema"].name == "globex"
 
     # Log out from the header; the dashboard asks for a login again.
     response = client.post(reverse("logout"))

@@ -135,7 +135,7 @@ def test_panel_reports_a_path_changed_behind_the_backends_back(client, demo, too
 @pytest.mark.parametrize(
     ("username", "password", "url", "extra", "source"),
     [
-        ("alice", "alice-demo", "/?__schema=globex", {}, "query"),
+        ("alice", "alice-demo", "/@globex/", {}, "url"),
         ("alice", "alice-demo", "/", {"HTTP_X_CHANGE_SCHEMA": "globex"}, "header"),
         ("bob", "bob-demo", "/", {}, "auto"),
     ],

@@ -2,6 +2,7 @@
 every refusal, deselecting, safe redirects, CSRF and the chooser."""
 
 import json
+import re
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -42,7 +43,11 @@ def world(schemas):
     )
 
 
-# -- the ways to switch, as functions of (client, name) ------------------------------------
+# -- the ways to choose, as functions of (client, name) -----------------------------------
+#
+# Two kinds: a session switch changes the default of every unbound page (needs a POST that
+# passes CSRF); a binding opens one request (and the tab, through its bound URL) in a schema
+# and leaves the session alone.
 
 
 def via_query_get(client, name, **extra):
@@ -53,8 +58,16 @@ def via_query_post(client, name, **extra):
     return client.post(LIST_URL + "?" + urlencode({"__schema": name}), **extra)
 
 
-def via_header(client, name, **extra):
+def via_header_get(client, name, **extra):
     return client.get(LIST_URL, headers={"X-Change-Schema": name}, **extra)
+
+
+def via_header_post(client, name, **extra):
+    return client.post(LIST_URL, headers={"X-Change-Schema": name}, **extra)
+
+
+def via_marker(client, name, **extra):
+    return client.get(f"/@{name}{LIST_URL}", **extra)
 
 
 def via_switch_form(client, name, **extra):
@@ -70,54 +83,84 @@ def via_switch_json(client, name, **extra):
     )
 
 
-SWITCH_PATHS = {
-    "query-get": via_query_get,
-    "query-post": via_query_post,
-    "header": via_header,
+SESSION_SWITCHES = {
+    "header-post": via_header_post,
     "switch-form": via_switch_form,
     "switch-json": via_switch_json,
 }
+BINDINGS = {
+    "query-get": via_query_get,
+    "query-post": via_query_post,
+    "header-get": via_header_get,
+    "marker": via_marker,
+}
+SWITCH_PATHS = {**SESSION_SWITCHES, **BINDINGS}
 JSON_PATHS = {"switch-json"}
 
 
-def assert_switched_response(path, response, name):
-    if path in ("query-get", "switch-form"):
+def assert_answered_in(path, response, name):
+    """The response of ``path`` asked for schema ``name`` (``""``: none)."""
+    if path == "switch-form":
         assert response.status_code == 302
         assert response["Location"] == LIST_URL
     elif path == "switch-json":
         assert response.status_code == 200
         assert json.loads(response.content)["schema"] == (name or None)
+    elif path == "query-get" and name:
+        # Opened bound to the schema: the tab keeps it, the session does not change.
+        assert response.status_code == 302
+        assert response["Location"] == f"/@{name}{LIST_URL}"
     elif name:
         assert response.status_code == 200
         assert rows_of(response) == {name}
         assert active_in(response) == name
     else:
-        # Deselected and continued: the guarded view sends the user to the chooser.
+        # No schema for this request: the guarded view sends the user to the chooser.
         assert response.status_code == 302
         assert response["Location"].startswith(CHOOSE_URL)
 
 
-@pytest.mark.parametrize("path", SWITCH_PATHS)
-def test_each_switch_path_switches_to_a_member_schema(world, path):
+@pytest.mark.parametrize("path", SESSION_SWITCHES)
+def test_each_session_switch_changes_the_default_schema(world, path):
     response = SWITCH_PATHS[path](world.client, "beta")
 
-    assert_switched_response(path, response, "beta")
+    assert_answered_in(path, response, "beta")
     assert session_choice(world.client) == "beta"
     later = world.client.get(LIST_URL)
     assert rows_of(later) == {"beta"}
     assert active_in(later) == "beta"
 
 
-@pytest.mark.parametrize("path", SWITCH_PATHS)
-def test_each_switch_path_deselects_with_an_empty_value(world, path):
+@pytest.mark.parametrize("path", BINDINGS)
+def test_each_binding_opens_a_member_schema_and_leaves_the_session_alone(world, path):
+    response = SWITCH_PATHS[path](world.client, "beta")
+
+    assert_answered_in(path, response, "beta")
+    if path == "query-get":
+        assert rows_of(world.client.get(response["Location"])) == {"beta"}
+    assert session_choice(world.client) == "alpha"
+    assert rows_of(world.client.get(LIST_URL)) == {"alpha"}
+
+
+@pytest.mark.parametrize("path", SESSION_SWITCHES)
+def test_each_session_switch_deselects_with_an_empty_value(world, path):
     response = SWITCH_PATHS[path](world.client, "")
 
-    assert_switched_response(path, response, "")
+    assert_answered_in(path, response, "")
     assert session_choice(world.client) == ""
     assert state_of(world.client)["schema"] is None
     later = world.client.get(LIST_URL)
     assert later.status_code == 302
     assert later["Location"].startswith(CHOOSE_URL)
+
+
+@pytest.mark.parametrize("path", ["query-get", "query-post", "header-get"])
+def test_an_empty_binding_runs_that_request_without_schema_only(world, path):
+    response = SWITCH_PATHS[path](world.client, "")
+
+    assert_answered_in(path, response, "")
+    assert session_choice(world.client) == "alpha"
+    assert rows_of(world.client.get(LIST_URL)) == {"alpha"}
 
 
 REFUSED = {
@@ -132,8 +175,10 @@ REFUSED = {
 
 @pytest.mark.parametrize("reason", REFUSED)
 @pytest.mark.parametrize("path", SWITCH_PATHS)
-def test_each_switch_path_refuses_with_403_and_keeps_the_previous_choice(world, path, reason):
+def test_each_way_refuses_with_403_and_keeps_the_previous_choice(world, path, reason):
     name, code = REFUSED[reason]
+    if path == "marker":
+        name = name.replace("/", "%2F")  # a marker is one path segment
 
     response = SWITCH_PATHS[path](world.client, name)
 
@@ -149,7 +194,7 @@ def test_each_switch_path_refuses_with_403_and_keeps_the_previous_choice(world, 
     assert rows_of(later) == {"alpha"}
 
 
-@pytest.mark.parametrize("path", SWITCH_PATHS)
+@pytest.mark.parametrize("path", sorted(set(SWITCH_PATHS) - {"marker"}))
 def test_anonymous_users_are_refused_on_every_path(world, path):
     anonymous = Client()
 
@@ -159,12 +204,32 @@ def test_anonymous_users_are_refused_on_every_path(world, path):
     assert "alpha" not in anonymous.session.get("_schemaswitch_schema", "")
 
 
+def test_anonymous_visitor_of_a_bound_url_logs_in_and_comes_back_to_it(world):
+    anonymous = Client()
+
+    response = via_marker(anonymous, "alpha")
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("?next=/%40alpha/tenant/projects/")
+
+
 def test_refusal_does_not_tell_unknown_schemas_from_other_tenants(world):
     outsider_tenant = via_switch_json(world.client, "gamma")
     no_such_schema = via_switch_json(world.client, "nosuchschema")
 
     assert outsider_tenant.status_code == no_such_schema.status_code == 403
     assert outsider_tenant.content == no_such_schema.content
+
+
+def test_refusal_pages_differ_only_by_the_name_asked_for(world):
+    def page(name):
+        html = via_marker(world.client, name).content.decode().replace(name, "X")
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+    outsider_tenant, no_such_schema = page("gamma"), page("nosuchschema")
+
+    assert outsider_tenant == no_such_schema
+    assert "Gamma" not in outsider_tenant  # the display name would say the schema exists
 
 
 @pytest.mark.parametrize(
@@ -199,17 +264,19 @@ def test_browsers_get_an_html_refusal_page(world):
 # -- query parameter ----------------------------------------------------------------------
 
 
-def test_query_switch_redirects_to_the_same_url_keeping_other_parameters(world):
+def test_query_get_redirects_to_the_same_url_bound_to_the_schema_keeping_other_parameters(
+    world,
+):
     response = world.client.get(
         LIST_URL, {"page": "2", "__schema": "beta", "tag": ["a", "b"], "q": "x y&z"}
     )
 
     assert response.status_code == 302
-    assert response["Location"] == LIST_URL + "?page=2&tag=a&tag=b&q=x+y%26z"
-    assert session_choice(world.client) == "beta"
+    assert response["Location"] == "/@beta" + LIST_URL + "?page=2&tag=a&tag=b&q=x+y%26z"
+    assert session_choice(world.client) == "alpha"
 
 
-def test_query_switch_on_post_continues_to_the_view_in_the_new_schema(world):
+def test_query_on_post_runs_that_request_in_the_schema_without_switching(world):
     response = world.client.post(STATE_URL + "?__schema=beta&keep=1")
 
     assert response.status_code == 200
@@ -218,6 +285,7 @@ def test_query_switch_on_post_continues_to_the_view_in_the_new_schema(world):
         "schema": "beta",
         "source": "query",
     }
+    assert session_choice(world.client) == "alpha"
 
 
 def test_query_parameter_takes_precedence_over_the_header(world):
@@ -231,10 +299,17 @@ def test_query_parameter_takes_precedence_over_the_header(world):
 # -- header -------------------------------------------------------------------------------
 
 
-def test_header_switch_is_kept_for_later_requests_without_redirect(world):
+def test_header_on_a_safe_method_binds_that_request_only(world):
     state = state_of(world.client, headers={"X-Change-Schema": "beta"})
 
     assert state == {"active": "beta", "schema": "beta", "source": "header"}
+    assert state_of(world.client) == {"active": "alpha", "schema": "alpha", "source": "session"}
+
+
+def test_header_on_an_unsafe_method_is_kept_for_later_requests_without_redirect(world):
+    response = world.client.post(STATE_URL, headers={"X-Change-Schema": "beta"})
+
+    assert json.loads(response.content) == {"active": "beta", "schema": "beta", "source": "header"}
     assert state_of(world.client) == {"active": "beta", "schema": "beta", "source": "session"}
 
 
@@ -344,7 +419,7 @@ def test_switch_view_is_csrf_protected(world):
 
     refused = strict.post(SWITCH_URL, {"schema": "beta"})
     assert refused.status_code == 403
-    assert strict.session.get("_schemaswitch_schema") is None
+    assert session_choice(strict) == "alpha"  # resumed at login, unchanged by the forgery
 
     chooser = strict.get(CHOOSE_URL)
     token = chooser.cookies["csrftoken"].value

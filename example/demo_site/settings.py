@@ -27,7 +27,7 @@ CACHES = {
     }
 }
 WSGI_APPLICATION = "demo_site.wsgi.application"
-STATIC_URL = "static/"
+STATIC_URL = "/static/"  # absolute: pages bound to a schema (/@acme/...) still find it
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "login"  # the site's own login page (the admin has its own)
 LOGIN_REDIRECT_URL = "projects:dashboard"

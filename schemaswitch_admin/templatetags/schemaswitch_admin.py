@@ -68,7 +68,12 @@ def schema_selector(context: template.Context) -> dict[str, Any]:
     Costs one query.
     """
     request = _request(context)
-    if request is None or not _may_see_admin(context) or _is_request_layer_page(request):
+    if (
+        request is None
+        or not _may_see_admin(context)
+        or context.get("schemaswitch_request_layer_page")
+        or _is_request_layer_page(request)
+    ):
         return {"show": False}
     try:
         switch_url = reverse("schemaswitch_admin:switch")

@@ -239,7 +239,10 @@ class Worker:
             out.wrong += 1
             out.problems.append(f"write {visitor.username} in {shown}: added {added!r}")
         if status == 200 and shown in candidates:
-            if action != "switch_own" and shown != where:
+            if action == "switch_own":
+                # X-Change-Schema on a GET binds that request only: the session stays put.
+                return
+            if shown != where:
                 out.stored_despite_error += 1
             judge.where[key] = shown
             judge.maybe.pop(key, None)

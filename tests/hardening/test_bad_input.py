@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -72,7 +72,17 @@ values = st.one_of(
     st.builds(lambda a, b: a + b, st.sampled_from(["alpha", "beta", "gamma"]), st.text(max_size=4)),
     st.text(min_size=64, max_size=3000),
 )
-CHANNELS = ["query_get", "query_post", "header", "switch_form", "switch_json"]
+CHANNELS = [
+    "query_get",
+    "query_post",
+    "header_get",
+    "header_post",
+    "switch_form",
+    "switch_json",
+    "marker",
+]
+#: The channels that change the session's choice; the others bind one request (or tab).
+SESSION_CHANNELS = {"header_post", "switch_form", "switch_json"}
 FUZZ = settings(
     max_examples=120,
     deadline=None,
@@ -91,8 +101,12 @@ def send(client, channel: str, value: str):
         return client.get(LIST_URL, {"__schema": value})
     if channel == "query_post":
         return client.post(LIST_URL + "?" + urlencode({"__schema": value}))
-    if channel == "header":
+    if channel == "header_get":
         return client.get(LIST_URL, headers={"X-Change-Schema": value})
+    if channel == "header_post":
+        return client.post(LIST_URL, headers={"X-Change-Schema": value})
+    if channel == "marker":
+        return client.get("/@" + quote(value, safe="") + LIST_URL)
     if channel == "switch_form":
         return client.post(SWITCH_URL, {"schema": value})
     return client.post(SWITCH_URL, json.dumps({"schema": value}), content_type="application/json")
@@ -113,9 +127,10 @@ def member(schemas):
 @pytest.mark.slow
 @FUZZ
 @given(channel=st.sampled_from(CHANNELS), value=values)
-@example(channel="header", value=" beta\t")
+@example(channel="header_post", value=" beta\t")
 @example(channel="query_get", value=" beta")
 @example(channel="switch_json", value='gamma"')
+@example(channel="marker", value="gamma")
 def test_fuzzed_switches_never_fail_and_never_leave_the_users_schemas(member, channel, value):
     client = logged_in(member)
     session = client.session
@@ -126,19 +141,27 @@ def test_fuzzed_switches_never_fail_and_never_leave_the_users_schemas(member, ch
     assert response.status_code < 500
     # Whatever the answer, it shows at most rows of a schema the user is in.
     assert rows_of(response) <= MEMBER_OF
-    if not allowed(channel, value):
+    if response.status_code in (301, 302):
+        location = response["Location"]
+        assert location.startswith("/") and not location.startswith(("//", "/\\")), location
+    if channel == "marker":
+        # A marker is one path segment: anything but a member schema's name is refused or
+        # is not a marker at all (another path, 404).
+        if value not in MEMBER_OF:
+            assert rows_of(response) == set()
+    elif not allowed(channel, value):
         assert response.status_code == 403, (response.status_code, response.content[:300])
     assert_transaction_usable()
 
     after = client.get(LIST_URL)
     assert after.status_code < 500
     chosen = client.session.get(SESSION_KEY)
-    if allowed(channel, value):
-        name = value if channel.startswith("query") else value.strip()
+    if allowed(channel, value) and channel in SESSION_CHANNELS:
+        name = value.strip()
         assert chosen == name
         assert rows_of(after) == ({name} if name else set())
     else:
-        # Refused: still in alpha, nothing else.
+        # Refused, or bound to that one request: still in alpha, nothing else.
         assert chosen == "alpha" and rows_of(after) == {"alpha"}
 
 

@@ -11,8 +11,11 @@ urlpatterns = [
     path("projects/cbv/", views.ProjectListView.as_view(), name="project-cbv"),
     path("projects/acbv/", views.AsyncProjectListView.as_view(), name="project-acbv"),
     path("projects/boom/", views.project_boom, name="project-boom"),
+    path("projects/<int:pk>/rename/", views.project_rename, name="project-rename"),
     path("state/", views.request_state, name="request-state"),
     path("cached/page/", cached_views.cached_page, name="cached-page"),
     path("cached/value/", cached_views.cached_value, name="cached-value"),
     path("cached/fragment/", cached_views.cached_fragment, name="cached-fragment"),
+    path("state/exempt/", views.request_state_exempt, name="request-state-exempt"),
+    path("raw/", views.raw_upload, name="raw-upload"),
 ]

@@ -3,8 +3,11 @@ response came from. Every schema used in the request-layer tests holds rows whos
 say which schema they belong to."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 
 from schemaswitch_admin import get_active_schema
 from schemaswitch_admin.decorators import SchemaRequiredMixin, schema_required
@@ -78,6 +81,9 @@ def request_state(request):
     )
 
 
+request_state_exempt = csrf_exempt(request_state)
+
+
 class ProjectListView(SchemaRequiredMixin, View):
     def get(self, request):
         return HttpResponse(_listing(Project.objects.values_list("name", flat=True)))
@@ -98,3 +104,22 @@ def project_boom(request):
     """Fails inside the schema: the middleware must still leave it."""
     list(Project.objects.all())
     raise Boom(get_active_schema())
+
+
+@schema_required
+def project_rename(request, pk):
+    """A project's own form, outside the admin. Its first form posts to a ``reverse()``d
+    action (bound when the page is); the second to a hard-coded path with ``{% schema_token
+    %}``. Both land back on the list."""
+    project = get_object_or_404(Project, pk=pk)
+    if request.method == "POST":
+        project.name = request.POST["name"]
+        project.save()
+        return HttpResponseRedirect(reverse("project-list"))
+    return render(request, "tenantapp/rename.html", {"project": project})
+
+
+@csrf_exempt
+def raw_upload(request):
+    """Reads the raw body, as upload endpoints and webhooks do: nothing may have parsed it."""
+    return JsonResponse({"size": len(request.body), "schema": get_active_schema()})
