@@ -10,9 +10,9 @@ class SchemaSwitchAdminConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
         from django.contrib.auth.signals import user_logged_in
 
+        from . import checks  # noqa: F401  (registers the system checks)
         from .resume import resume_last_schema
 
         user_logged_in.connect(resume_last_schema, dispatch_uid="schemaswitch_resume_schema")
