@@ -1,7 +1,20 @@
-"""Who may use which schema. One place, so every path (middleware, admin, commands) agrees."""
+"""Who may use which schema: the one access policy.
+
+Every path asks here: the request layer's check (``entering.check_and_enter`` applies
+``verdict`` to the row it reads in its single statement), the lists of schemas a user may
+switch to (selector, chooser, context processor, login resume, admin log visibility) and the
+debug panel. The rules:
+
+* a user must be authenticated and active;
+* a member of a schema may use it; a superuser may use every schema while
+  ``SCHEMASWITCH_SUPERUSER_ALL_SCHEMAS`` is on;
+* a deactivated schema is usable only by superusers, while
+  ``SCHEMASWITCH_SUPERUSER_INACTIVE_SCHEMAS`` is on.
+"""
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from django.db.models import QuerySet
@@ -10,19 +23,52 @@ from . import conf
 from .schema_model import get_schema_model
 
 
-def usable_schemas(user: Any, *, include_inactive: bool | None = None) -> QuerySet:
-    """Schemas ``user`` may switch to: memberships, or all of them for superusers when
-    ``SCHEMASWITCH_SUPERUSER_ALL_SCHEMAS`` is on. Inactive schemas are hidden except for
-    superusers while ``SCHEMASWITCH_SUPERUSER_INACTIVE_SCHEMAS`` is on (``include_inactive``
-    overrides)."""
+class Verdict(enum.Enum):
+    ALLOWED = "allowed"
+    ANONYMOUS = "anonymous"
+    TEMPLATE = "template"
+    UNKNOWN = "unknown"
+    NOT_MEMBER = "not_member"
+    INACTIVE = "inactive"
+
+
+def is_usable_user(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
+
+
+def uses_every_schema(user: Any) -> bool:
+    """A superuser needs no membership (``SCHEMASWITCH_SUPERUSER_ALL_SCHEMAS``)."""
+    return bool(getattr(user, "is_superuser", False)) and conf.superusers_use_all_schemas()
+
+
+def may_use_inactive(user: Any) -> bool:
+    """A superuser may still enter a deactivated schema, to inspect or repair it."""
+    return bool(getattr(user, "is_superuser", False)) and conf.superusers_use_inactive_schemas()
+
+
+def verdict(user: Any, schema: Any, is_member: bool) -> Verdict:
+    """The decision for an existing schema row, ``is_member`` telling whether ``user`` holds
+    a membership in it."""
+    if not is_usable_user(user):
+        return Verdict.ANONYMOUS
+    if not is_member and not uses_every_schema(user):
+        return Verdict.NOT_MEMBER
+    if not schema.is_active and not may_use_inactive(user):
+        return Verdict.INACTIVE
+    return Verdict.ALLOWED
+
+
+def usable_schemas(user: Any) -> QuerySet:
+    """The schemas ``user`` may switch to, by the same rules as ``verdict``."""
     Schema = get_schema_model()
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if user is None or not is_usable_user(user):
         return Schema.objects.none()
-    is_super = bool(user.is_superuser) and conf.superusers_use_all_schemas()
-    if include_inactive is None:
-        include_inactive = bool(user.is_superuser) and conf.superusers_use_inactive_schemas()
-    qs = Schema.objects.all() if is_super else Schema.objects.filter(memberships__user=user)
-    if not include_inactive:
+    qs = (
+        Schema.objects.all()
+        if uses_every_schema(user)
+        else Schema.objects.filter(memberships__user=user)
+    )
+    if not may_use_inactive(user):
         qs = qs.filter(is_active=True)
     return qs
 

@@ -15,9 +15,9 @@ from django.utils.functional import SimpleLazyObject
 
 def schemas(request: HttpRequest) -> dict[str, Any]:
     def user_schemas() -> Any:
-        from .selection import usable_schemas_for
+        from .access import usable_schemas
 
-        return list(usable_schemas_for(getattr(request, "user", None)))
+        return list(usable_schemas(getattr(request, "user", None)))
 
     return {
         "active_schema": getattr(request, "schema", None),

@@ -14,7 +14,6 @@ rows whatever path the connection still holds from an earlier request.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,21 +24,13 @@ from django.db import connections, router
 from psycopg import sql
 
 from . import conf
+from .access import Verdict, is_usable_user, verdict
 from .exceptions import InvalidSchemaName
 from .schema_model import get_schema_model
 from .validation import validate_schema_name
 
 if TYPE_CHECKING:
     from .models import AbstractSchema
-
-
-class Verdict(enum.Enum):
-    ALLOWED = "allowed"
-    ANONYMOUS = "anonymous"
-    TEMPLATE = "template"
-    UNKNOWN = "unknown"
-    NOT_MEMBER = "not_member"
-    INACTIVE = "inactive"
 
 
 @dataclass(frozen=True)
@@ -135,14 +126,6 @@ def _schema_from_row(schema_model: type, fields: tuple[Any, ...], values: Any, c
     return schema_model.from_db(conn.alias, [f.attname for f in fields], converted)
 
 
-def is_privileged(user: Any) -> bool:
-    return bool(getattr(user, "is_superuser", False))
-
-
-def user_may_use_inactive(user: Any) -> bool:
-    return is_privileged(user) and conf.superusers_use_inactive_schemas()
-
-
 def check_and_enter(user: Any, name: str, *, using: str | None = None) -> Check:
     """Decide whether ``user`` may use schema ``name``; when the schema row exists, the
     connection's ``search_path`` is set to it by the same statement (and the backend told).
@@ -153,7 +136,7 @@ def check_and_enter(user: Any, name: str, *, using: str | None = None) -> Check:
     """
     from .models import Membership
 
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+    if not is_usable_user(user):
         return Check(name, Verdict.ANONYMOUS)
     if name == conf.template_schema():
         return Check(name, Verdict.TEMPLATE)
@@ -176,8 +159,5 @@ def check_and_enter(user: Any, name: str, *, using: str | None = None) -> Check:
         return Check(name, Verdict.UNKNOWN)
     schema = _schema_from_row(schema_model, fields, row[1:-1], conn)
     membership_id = row[-1]
-    if membership_id is None and not (is_privileged(user) and conf.superusers_use_all_schemas()):
-        return Check(name, Verdict.NOT_MEMBER, schema)
-    if not schema.is_active and not user_may_use_inactive(user):
-        return Check(name, Verdict.INACTIVE, schema, membership_id)
-    return Check(name, Verdict.ALLOWED, schema, membership_id)
+    decided = verdict(user, schema, membership_id is not None)
+    return Check(name, decided, schema, None if decided is Verdict.NOT_MEMBER else membership_id)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import conf
+from .access import uses_every_schema
 from .entering import path_not_needed, schema_db_alias
 from .state import get_active_schema
 
@@ -163,9 +164,7 @@ class SchemaPanel(Panel):
                 "source": source,
                 "source_label": str(CHOICE_SOURCES.get(source, source)),
                 "username": user.get_username() if authenticated else None,
-                "superuser_all": authenticated
-                and bool(user.is_superuser)
-                and conf.superusers_use_all_schemas(),
+                "superuser_all": authenticated and uses_every_schema(user),
                 "memberships": _memberships(user, schema) if authenticated else [],
             }
         )

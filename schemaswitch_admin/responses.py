@@ -17,7 +17,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
 from . import conf
-from .entering import Check, Verdict
+from .access import Verdict
+from .entering import Check
 from .exceptions import InvalidSchemaName
 from .urlmarker import split_marker, with_marker
 from .validation import validate_schema_name
@@ -131,7 +132,8 @@ def reopen_url(url: str, name: str, prefix: str = "/") -> str:
 def still_active_schema(request: HttpRequest, refused: str) -> Any:
     """The schema the user is still in after a refusal, when they may still use it: the one
     the URL is bound to (a ``?__schema=`` refused on a bound page), else the session's."""
-    from .selection import SESSION_KEY, usable_schemas_for
+    from .access import usable_schemas
+    from .selection import SESSION_KEY
 
     session = getattr(request, "session", None)
     user = getattr(request, "user", None)
@@ -140,7 +142,7 @@ def still_active_schema(request: HttpRequest, refused: str) -> Any:
         name = session.get(SESSION_KEY) if session is not None else None
     if not name or user is None or not user.is_authenticated:
         return None
-    return usable_schemas_for(user).filter(name=name).first()
+    return usable_schemas(user).filter(name=name).first()
 
 
 def page_context(request: HttpRequest, path: str | None) -> dict[str, Any]:

@@ -13,8 +13,9 @@ from . import conf
 
 
 def resume_last_schema(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    from .access import usable_schemas
     from .models import Membership
-    from .selection import SESSION_KEY, usable_schemas_for
+    from .selection import SESSION_KEY
 
     session = getattr(request, "session", None)
     if session is None or not conf.resume_last_schema() or session.get(SESSION_KEY):
@@ -23,7 +24,7 @@ def resume_last_schema(sender: Any, request: Any, user: Any, **kwargs: Any) -> N
         Membership.objects.filter(
             user=user,
             last_used_at__isnull=False,
-            schema__in=usable_schemas_for(user).values("pk"),
+            schema__in=usable_schemas(user).values("pk"),
         )
         .order_by("-last_used_at")
         .values_list("schema__name", flat=True)

@@ -12,16 +12,14 @@ an unsafe method.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import conf
-from .access import usable_schemas
-from .entering import Check, Verdict, check_and_enter, path_not_needed, schema_db_alias
+from .access import Verdict, is_usable_user, usable_schemas
+from .entering import Check, check_and_enter, path_not_needed, schema_db_alias
 from .responses import refusal, safe_redirect
 from .state import schema_context
 from .urlmarker import marked_prefix, request_url_in
@@ -36,13 +34,6 @@ PAGE_HEADER = "X-Page-Schema"
 
 _NOTICES_ATTR = "_schemaswitch_notices"
 _PENDING_ATTR = "_schemaswitch_pending_choice"
-
-
-def usable_schemas_for(user: Any) -> Any:
-    """The schemas ``user`` may switch to, with the inactive rule of ``check_and_enter``."""
-    from .entering import user_may_use_inactive
-
-    return usable_schemas(user, include_inactive=user_may_use_inactive(user))
 
 
 def requested_switch(request: HttpRequest) -> tuple[str | None, str | None]:
@@ -74,6 +65,23 @@ def remember(request: HttpRequest, check: Check, source: str) -> None:
         # Inside the schema: the path the check set stays valid, no extra SET.
         with schema_context(schema.name):
             Membership.objects.filter(pk=check.membership_id).update(last_used_at=timezone.now())
+
+
+def switch_session(request: HttpRequest, name: str, source: str) -> Check | None:
+    """Change the session's choice to ``name`` (``""``: no schema), membership-checked.
+    Returns the refused check, or ``None`` once switched. The caller has established that
+    the request is genuine (a POST that passed CSRF)."""
+    user = request.user  # type: ignore[attr-defined]
+    if not is_usable_user(user):
+        return Check(name, Verdict.ANONYMOUS)
+    if name == "":
+        choose_none(request, source)
+        return None
+    check = check_and_enter(user, name)
+    if not check.allowed:
+        return check
+    remember(request, check, source)
+    return None
 
 
 def choose_none(request: HttpRequest, source: str) -> None:
@@ -223,7 +231,7 @@ def commit_pending(request: HttpRequest) -> None:
 def _auto_select(request: HttpRequest, using: str) -> None:
     user = request.user  # type: ignore[attr-defined]
     with path_not_needed(using):
-        names = list(usable_schemas_for(user).values_list("name", flat=True)[:2])
+        names = list(usable_schemas(user).values_list("name", flat=True)[:2])
     if len(names) != 1:
         return
     check = check_and_enter(user, names[0], using=using)

@@ -14,9 +14,9 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
 from . import conf
-from .entering import Check, Verdict, check_and_enter
+from .access import usable_schemas
 from .responses import bad_request, page_context, refusal, safe_next, safe_redirect, wants_json
-from .selection import SESSION_KEY, choose_none, remember, usable_schemas_for
+from .selection import SESSION_KEY, switch_session
 from .urlmarker import rebind
 
 
@@ -43,17 +43,9 @@ def switch(request: HttpRequest) -> HttpResponse:
     name = data.get("schema")
     if not isinstance(name, str):
         return bad_request(request, _("Give the schema to switch to in the field “schema”."))
-    name = name.strip()
-    user = request.user
-    if not user.is_authenticated:
-        return refusal(request, Check(name, Verdict.ANONYMOUS))
-    if name == "":
-        choose_none(request, "switch")
-    else:
-        check = check_and_enter(user, name)
-        if not check.allowed:
-            return refusal(request, check)
-        remember(request, check, "switch")
+    refused = switch_session(request, name.strip(), "switch")
+    if refused is not None:
+        return refusal(request, refused)
     target = safe_next(request, data.get("next")) or conf.switch_redirect_url()
     # A ``next`` bound to the old schema (the page the selector was on) moves to the new one.
     schema = request.schema  # type: ignore[attr-defined]
@@ -83,7 +75,7 @@ def choose(request: HttpRequest) -> HttpResponse:
         "last_used_at"
     )[:1]
     schemas = list(
-        usable_schemas_for(request.user)
+        usable_schemas(request.user)
         .annotate(last_used_at=Subquery(last_used))
         .order_by(F("last_used_at").desc(nulls_last=True), "name")
     )

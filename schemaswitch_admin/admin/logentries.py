@@ -17,9 +17,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.utils.http import urlencode
 
+from ..access import usable_schemas
 from ..admin_log import LogEntrySchema
 from ..schema_model import get_schema_model
-from ..selection import QUERY_PARAMETER, usable_schemas_for
+from ..selection import QUERY_PARAMETER
 from ..sharing import is_shared_model, private_models
 from ..state import get_active_schema
 
@@ -72,7 +73,7 @@ def visible_log_entries(user: Any, queryset: QuerySet | None = None) -> QuerySet
     """
     if queryset is None:
         queryset = LogEntry.objects.all()
-    allowed = usable_schemas_for(user).values("pk")
+    allowed = usable_schemas(user).values("pk")
     private_types = _private_content_type_ids()
     shared_entry = Q(schemaswitch__isnull=True) & ~Q(content_type_id__in=private_types)
     return queryset.filter(shared_entry | Q(schemaswitch__schema_id__in=allowed))

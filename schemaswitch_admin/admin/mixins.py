@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from ..selection import usable_schemas_for
+from ..access import usable_schemas
 from ..state import get_active_schema
 from .choices import MemberChoicesMixin
 from .logentries import entries_in_active_schema, record_schema
@@ -51,7 +51,7 @@ class SchemaAwareAdminMixin(MemberChoicesMixin):
             "opts": opts,
             "model_name_plural": capfirst(opts.verbose_name_plural),
             "chooser_url": chooser_url(request),
-            "user_has_schemas": usable_schemas_for(request.user).exists(),
+            "user_has_schemas": usable_schemas(request.user).exists(),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.schema_required_template, context)

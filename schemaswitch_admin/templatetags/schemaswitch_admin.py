@@ -19,9 +19,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from ..access import usable_schemas
 from ..admin.logentries import entry_admin_url, schema_of, visible_log_entries, with_schema_switch
 from ..admin.pages import OBJECT_PAGES, PageKind, admin_page, next_url_after_switch
-from ..selection import usable_schemas_for
 from ..sharing import is_shared_model
 from ..state import get_active_schema
 
@@ -79,7 +79,7 @@ def schema_selector(context: template.Context) -> dict[str, Any]:
         switch_url = reverse("schemaswitch_admin:switch")
     except NoReverseMatch:
         return {"show": False}
-    schemas = list(usable_schemas_for(request.user).order_by("name"))
+    schemas = list(usable_schemas(request.user).order_by("name"))
     active = get_active_schema()
     return {
         "show": bool(schemas),
