@@ -54,8 +54,10 @@ def environment(data_dir: Path) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        # PYTEST_VERSION would make the debug toolbar refuse to run ("running tests").
+        # PYTEST_VERSION would make the debug toolbar refuse to run ("running tests"); an
+        # outer make (make test) would hand its command-line variables down via MAKEFLAGS.
         if k not in {"DJANGO_SETTINGS_MODULE", "PYTHONPATH", "PYTEST_VERSION", "DATABASE_URL"}
+        and k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}
     }
     env["SCHEMASWITCH_PGDATA"] = str(data_dir)
     return env

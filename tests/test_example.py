@@ -202,6 +202,41 @@ def test_rundemo_refuses_an_address_without_a_port():
         call_command("rundemo", "localhost")
 
 
+def test_rundemo_refuses_a_busy_port_before_migrating_and_names_a_free_one():
+    import socket
+
+    from projects.management.commands.rundemo import port_is_taken
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        # No database access is allowed in this test: the refusal comes before migrate.
+        with pytest.raises(CommandError, match=rf"Port {port} on 127.0.0.1 is already in use"):
+            try:
+                call_command("rundemo", str(port))
+            except CommandError as exc:
+                suggested = int(re.search(r"make demo PORT=(\d+) ", str(exc)).group(1))
+                assert f"rundemo {suggested})" in str(exc)
+                raise
+    assert suggested > port
+    assert not port_is_taken("127.0.0.1", suggested)
+
+
+@pytest.mark.parametrize(
+    ("addrport", "expected"),
+    [
+        ("8001", ("127.0.0.1", 8001)),
+        ("0.0.0.0:8002", ("0.0.0.0", 8002)),
+        ("[::1]:8003", ("::1", 8003)),
+    ],
+)
+def test_rundemo_reads_a_port_or_an_address_and_port(addrport, expected):
+    from projects.management.commands.rundemo import split_addrport
+
+    assert split_addrport(addrport) == expected
+
+
 # -- pages for each demo user ----------------------------------------------------------------
 
 
