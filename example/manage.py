@@ -3,6 +3,7 @@
 from the repository root (that is what ``make demo`` runs)."""
 
 import os
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -11,7 +12,15 @@ EXAMPLE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = EXAMPLE_DIR.parent
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)
+
+
 def main() -> None:
+    # Stopped by SIGTERM (kill, make passing it on, a process manager), a command leaves
+    # through Python's exit hooks as it does on CONTROL-C; those stop the embedded PostgreSQL
+    # when this process was its last holder. Python's default would die without them.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     # The demo's packages (demo_site, projects) live next to this file.
     if str(EXAMPLE_DIR) not in sys.path:
         sys.path.insert(0, str(EXAMPLE_DIR))

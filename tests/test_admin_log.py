@@ -252,6 +252,23 @@ def test_object_history_shows_only_the_active_schemas_entries(world):
     assert [e.object_repr for e in north_history.context["action_list"]] == ["North, first edit"]
 
 
+def test_recent_actions_name_each_schema_by_its_display_name_like_the_selector(world):
+    from schemaswitch_admin.models import Schema
+
+    Schema.objects.filter(name="south").update(display_name="")  # no display name: its name
+    client = logged_in(world.member)
+    switch(client, "north")
+    edit_note_1(client, "North edit")
+    switch(client, "south")
+    edit_note_1(client, "South edit")
+
+    page = client.get("/admin/")
+    labels = [e.text.strip() for e in find(page, "span", class_="schemaswitch-log-schema")]
+
+    assert labels == ["south", "North"]
+    assert world.north.display_name == "North" != world.north.name
+
+
 def test_recent_actions_cost_one_query(world):
     from django.db import connection
     from django.template import Context, Template

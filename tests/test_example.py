@@ -107,6 +107,12 @@ def test_example_settings_enable_the_schema_panel_when_the_toolbar_is_installed(
     )
 
 
+def test_example_debug_toolbar_starts_collapsed(example_settings):
+    """Open, the toolbar covers a fifth of the page a newcomer sees first."""
+    pytest.importorskip("debug_toolbar")
+    assert example_settings.DEBUG_TOOLBAR_CONFIG["SHOW_COLLAPSED"] is True
+
+
 def test_example_manage_py_runs_from_the_repository_root_and_passes_the_checks():
     env = {
         k: v
@@ -196,6 +202,41 @@ def test_rundemo_refuses_an_address_without_a_port():
         call_command("rundemo", "localhost")
 
 
+def test_rundemo_refuses_a_busy_port_before_migrating_and_names_a_free_one():
+    import socket
+
+    from projects.management.commands.rundemo import port_is_taken
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        # No database access is allowed in this test: the refusal comes before migrate.
+        with pytest.raises(CommandError, match=rf"Port {port} on 127.0.0.1 is already in use"):
+            try:
+                call_command("rundemo", str(port))
+            except CommandError as exc:
+                suggested = int(re.search(r"make demo PORT=(\d+) ", str(exc)).group(1))
+                assert f"rundemo {suggested})" in str(exc)
+                raise
+    assert suggested > port
+    assert not port_is_taken("127.0.0.1", suggested)
+
+
+@pytest.mark.parametrize(
+    ("addrport", "expected"),
+    [
+        ("8001", ("127.0.0.1", 8001)),
+        ("0.0.0.0:8002", ("0.0.0.0", 8002)),
+        ("[::1]:8003", ("::1", 8003)),
+    ],
+)
+def test_rundemo_reads_a_port_or_an_address_and_port(addrport, expected):
+    from projects.management.commands.rundemo import split_addrport
+
+    assert split_addrport(addrport) == expected
+
+
 # -- pages for each demo user ----------------------------------------------------------------
 
 
@@ -246,6 +287,30 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, demo):
     assert response.status_code == 302
     assert response.url == f"{reverse('login')}?next=/"
     assert client.get(reverse("login")).status_code == 200
+
+
+def test_the_login_page_shows_every_demo_login_and_its_schemas(client, demo):
+    html = client.get(reverse("login")).content.decode()
+    table = re.search(r'<table class="demo-logins">.*?</table>', html, re.S)
+    assert table, "the login page has the demo logins"
+    rows = re.findall(
+        r"<tr>\s*<td><code>(.*?)</code></td>\s*<td><code>(.*?)</code></td>"
+        r"\s*<td>(.*?)<br>",
+        table.group(0),
+        re.S,
+    )
+    assert rows == [
+        (
+            u.username,
+            u.password,
+            ", ".join(expected_schemas(u) if not u.memberships else u.memberships),
+        )
+        for u in USERS
+    ]
+    # ... and each of them logs in.
+    for spec in USERS:
+        log_in(client, spec.username)
+        client.logout()
 
 
 def test_the_same_project_id_shows_each_schemas_own_project(client, demo):

@@ -76,7 +76,14 @@ def test_round_trip_into_a_new_schema_gives_the_same_dump(schema_factory, tmp_pa
 
 
 @pytest.mark.parametrize(
-    ("fmt", "suffix"), [("jsonl", ".jsonl.gz"), ("xml", ".xml.bz2"), ("json", ".json.xz")]
+    ("fmt", "suffix"),
+    [
+        ("jsonl", ".jsonl.gz"),
+        ("xml", ".xml.bz2"),
+        ("json", ".json.xz"),
+        ("yaml", ".yaml"),
+        ("yaml", ".yaml.gz"),
+    ],
 )
 def test_round_trip_with_django_options_and_compression(schema_factory, tmp_path, fmt, suffix):
     a, b = schema_factory(), schema_factory()
@@ -113,6 +120,61 @@ def test_plain_django_fixture_loads_into_a_schema(tenant_schema, tmp_path):
     assert "Installed 3 object(s) from 1 fixture(s)" in out
     with schema_context(tenant_schema.name):
         assert list(Note.objects.get(pk=9).tags.values_list("pk", flat=True)) == [3]
+
+
+PLAIN_YAML = """\
+- model: tenantapp.project
+  pk: 7
+  fields: {name: p, owner: null, created_at: 2024-01-02 03:04:05+00:00}
+- model: tenantapp.tag
+  pk: 3
+  fields: {name: t}
+- model: tenantapp.note
+  pk: 9
+  fields: {project: 7, title: n, body: '', priority: 1, tags: [3]}
+"""
+
+
+def test_plain_django_yaml_fixture_loads_into_a_schema_and_nowhere_else(schema_factory, tmp_path):
+    target, other = schema_factory(), schema_factory()
+    (tmp_path / "plain.yaml").write_text(PLAIN_YAML)
+
+    out = load(tmp_path / "plain.yaml", schema=target.name)
+
+    assert "Installed 3 object(s) from 1 fixture(s)" in out
+    with schema_context(target.name):
+        assert list(Note.objects.get(pk=9).tags.values_list("pk", flat=True)) == [3]
+    with schema_context(other.name):
+        assert not Note.objects.exists()
+
+
+def test_schema_dump_in_yaml_is_what_plain_django_reads(tenant_schema):
+    populate(tenant_schema)
+    text = dump(tenant_schema, format="yaml")
+    objects = list(serializers.deserialize("yaml", text, ignorenonexistent=False))
+    assert {type(o.object) for o in objects} == {Project, Tag, Note}
+    assert len(objects) == 6
+
+
+def test_all_schemas_round_trip_in_yaml(schema_factory, tmp_path):
+    a, b = schema_factory(), schema_factory()
+    populate(a, prefix="a")
+    populate(b, prefix="b")
+    before = dump(a), dump(b)
+    call_command(
+        "dumpdata", "tenantapp", all_schemas=True, output_dir=str(tmp_path), format="yaml",
+        stdout=io.StringIO(),
+    )  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{a.name}.yaml", f"{b.name}.yaml"]
+    for schema in (a, b):
+        with schema_context(schema.name):
+            Note.objects.all().delete()
+            Project.objects.all().delete()
+            Tag.objects.all().delete()
+
+    load(tmp_path, all_schemas=True)
+
+    assert (dump(a), dump(b)) == before
 
 
 def test_schema_dump_is_plain_django_format(tenant_schema):

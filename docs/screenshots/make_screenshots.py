@@ -7,7 +7,9 @@ on the test database), so the pictures always show the current templates and sty
     python docs/screenshots/make_screenshots.py
 
 Writes ``admin-no-schema.png``, ``selector-light.png``, ``selector-dark.png``,
-``selector-narrow.png`` and ``selector-filter.png``.
+``selector-narrow.png`` (375 px), ``selector-filter.png`` and ``selector-no-match.png``; with
+Django 5.2 into ``django-5.2/``. Run it with each line's interpreter, e.g.
+``.venv-dj52/bin/python docs/screenshots/make_screenshots.py``.
 """
 
 from __future__ import annotations

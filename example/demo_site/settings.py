@@ -102,3 +102,6 @@ if DEBUG and importlib.util.find_spec("debug_toolbar") is not None:
     # The default panels plus the schema panel: active schema, how it was chosen, the
     # user's memberships, the connection's search_path and the SET statements it cost.
     DEBUG_TOOLBAR_PANELS = [*PANELS_DEFAULTS, "schemaswitch_admin.panels.SchemaPanel"]
+    # Start as the small "DjDT" handle at the page's edge instead of covering the page;
+    # the toolbar remembers per browser when it is opened.
+    DEBUG_TOOLBAR_CONFIG = {"SHOW_COLLAPSED": True}

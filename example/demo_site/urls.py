@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from projects.demo_data import USERS
 
 urlpatterns = [
     path("", include("projects.urls")),
@@ -11,7 +12,9 @@ urlpatterns = [
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(
-            template_name="projects/login.html", extra_context={"title": _("Log in")}
+            template_name="projects/login.html",
+            # The demo's page shows its own logins (never do this on a real site).
+            extra_context={"title": _("Log in"), "demo_users": USERS},
         ),
         name="login",
     ),

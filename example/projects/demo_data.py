@@ -36,6 +36,11 @@ class DemoUser:
     is_superuser: bool = False
     note: str = ""
 
+    @property
+    def schema_names(self) -> list[str]:
+        """The schemas this login may use (all of them for the superuser)."""
+        return list(self.memberships) if self.memberships else list(SCHEMAS)
+
 
 SCHEMAS: dict[str, str] = {
     "acme": "Acme Corp",
@@ -140,7 +145,7 @@ def logins_text() -> str:
     pwidth = max(len(u.password) for u in USERS)
     lines = ["Demo logins (username / password):"]
     for user in USERS:
-        schemas = ", ".join(user.memberships) if user.memberships else ", ".join(SCHEMAS)
+        schemas = ", ".join(user.schema_names)
         lines.append(
             f"  {user.username:<{width}}  {user.password:<{pwidth}}  schemas: {schemas}"
             f"  ({user.note})"

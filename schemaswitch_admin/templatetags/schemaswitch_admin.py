@@ -14,6 +14,8 @@ from typing import Any
 
 from django import template
 from django.contrib.admin.models import LogEntry
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -22,6 +24,7 @@ from django.utils.translation import gettext as _
 from ..access import usable_schemas
 from ..admin.logentries import entry_admin_url, schema_of, visible_log_entries, with_schema_switch
 from ..admin.pages import OBJECT_PAGES, PageKind, admin_page, next_url_after_switch
+from ..schema_model import get_schema_model
 from ..sharing import is_shared_model
 from ..state import get_active_schema
 
@@ -168,19 +171,32 @@ def schema_banner(context: template.Context) -> dict[str, Any]:
 @register.simple_tag(takes_context=True)
 def schema_admin_log(context: template.Context, limit: int = 10, user: Any = None) -> list:
     """The user's latest log entries, less those of schemas they may not use, each with
-    ``schema_name`` and ``schema_admin_url`` (the object's link carrying the schema switch).
+    ``schema_name``, ``schema_label`` (what the selector and the banners call the schema: its
+    display name, else its name) and ``schema_admin_url`` (the object's link carrying the
+    schema switch).
 
-    Usage: ``{% schema_admin_log 10 as admin_log %}`` (one query).
+    Usage: ``{% schema_admin_log 10 as admin_log %}`` (one query: the label comes from a
+    subquery, so a page of entries does not cost a query per schema).
     """
     if user is None:
         user = context.get("user") or getattr(_request(context), "user", None)
     if user is None or not user.is_authenticated:
         return []
-    queryset = LogEntry.objects.filter(user_id=user.pk).select_related(
-        "content_type", "user", "schemaswitch"
+    labels = (
+        get_schema_model()
+        .objects.filter(pk=OuterRef("schemaswitch__schema_id"))
+        .annotate(label=Coalesce(NullIf("display_name", Value("")), "name"))
+        .values("label")[:1]
+    )
+    queryset = (
+        LogEntry.objects.filter(user_id=user.pk)
+        .select_related("content_type", "user", "schemaswitch")
+        .annotate(schema_label=Subquery(labels))
     )
     entries = list(visible_log_entries(user, queryset)[: int(limit)])
     for entry in entries:
         entry.schema_name = schema_of(entry)
+        # A schema whose row is gone keeps its name.
+        entry.schema_label = entry.schema_label or entry.schema_name
         entry.schema_admin_url = None if entry.is_deletion() else entry_admin_url(entry)
     return entries

@@ -4,8 +4,8 @@
  * Without this script the form works as is: choose, then press "Switch". With it, choosing
  * with the mouse switches at once; choosing with the keyboard shows the button (or press
  * Enter), so arrowing through the list does not switch at every step. Over a threshold of
- * schemas the server renders a filter box, shown here: typing narrows the list, Enter takes
- * the first match. A file, not an inline script, so a strict Content-Security-Policy
+ * schemas the server renders a filter box, shown here: typing narrows the list (or says that
+ * nothing matches), Enter takes the first match, ArrowDown moves onto it. A file, not an inline script, so a strict Content-Security-Policy
  * ("script-src 'self'") allows it.
  */
 "use strict";
@@ -25,6 +25,7 @@
         const options = Array.from(select.options).filter((option) => option.value !== "");
         const prompt = Array.from(select.options).find((option) => option.value === "");
         const visibleOptions = () => options.filter((option) => !option.hidden);
+        const message = form.querySelector(".schemaswitch-no-match");
 
         function apply() {
             const needle = filter.value.trim().toLowerCase();
@@ -43,7 +44,25 @@
                 select.size = Math.max(2, Math.min(shown.length, MAX_LISTBOX_ROWS));
                 form.classList.add("schemaswitch-filtering");
             }
-            filter.setAttribute("aria-invalid", shown.length === 0 ? "true" : "false");
+            // Nothing to show: say so, instead of an empty list box.
+            const noMatch = needle !== "" && shown.length === 0;
+            form.classList.toggle("schemaswitch-nothing-matches", noMatch);
+            if (message) {
+                message.hidden = !noMatch;
+            }
+            filter.setAttribute("aria-invalid", noMatch ? "true" : "false");
+        }
+
+        // From the box, one ArrowDown lands on the first match (focusing the list alone would
+        // leave the hidden, previously selected option current and cost a second press).
+        function enterList() {
+            const first = visibleOptions()[0];
+            if (!first) {
+                return;
+            }
+            select.value = first.value;
+            form.classList.toggle("schemaswitch-dirty", first.value !== initial);
+            select.focus();
         }
 
         filter.hidden = false;
@@ -58,7 +77,7 @@
                 }
             } else if (event.key === "ArrowDown" && filter.value !== "") {
                 event.preventDefault();
-                select.focus();
+                enterList();
             } else if (event.key === "Escape") {
                 filter.value = "";
                 apply();
