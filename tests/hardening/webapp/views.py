@@ -116,6 +116,9 @@ def sabotage_savepoint(request):
     other = _other(request)
     with transaction.atomic():
         with schema_context(other):
+            # Work in the other schema first: its path is on the connection when the
+            # savepoint is taken (the backend sends no SET for the SAVEPOINT itself).
+            list(Project.objects.values_list("name", flat=True)[:1])
             sid = transaction.savepoint()
         _rows()
         transaction.savepoint_rollback(sid)
