@@ -97,11 +97,19 @@ def requested_schema(options: dict) -> tuple[str | None, bool]:
     from .state import get_active_schema
 
     using = options["database"]
-    schema = options["schema"] or get_active_schema()
-    ours = uses_schemaswitch_backend(using)
-    if not ours and (schema or options["all_schemas"]):
+    if options.get("schema") == "":
+        # An unset shell variable (``--schema "$TENANT"``) must not turn a private load
+        # into a write to the shared tables.
         raise CommandError(
-            _("Database %(alias)r does not use the schemaswitch_admin backend.")
-            % {"alias": using}
+            _(
+                "--schema was given an empty name; name a schema, or leave the option out to "
+                "work on shared data in 'public'."
+            )
+        )
+    schema = options.get("schema") or get_active_schema()
+    ours = uses_schemaswitch_backend(using)
+    if not ours and (schema or options.get("all_schemas")):
+        raise CommandError(
+            _("Database %(alias)r does not use the schemaswitch_admin backend.") % {"alias": using}
         )
     return schema, ours
