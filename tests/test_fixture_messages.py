@@ -187,3 +187,32 @@ def test_shared_data_with_schema_names_every_shared_model_of_the_fixture(tmp_pat
     assert "without --schema" in message
     with schema_context(tenant_schema.name):
         assert not Tag.objects.exists()
+
+
+# -- 2: Schema rows and their PostgreSQL schemas load together, or not at all -----------------
+
+
+def test_a_schema_row_without_its_postgresql_schema_is_refused(tmp_path):
+    fixture = write(tmp_path / "shared.json", [schema_row(902, "restored")])
+
+    with pytest.raises(
+        CommandError, match=r"without a PostgreSQL schema: restored.*--create-schemas"
+    ):
+        load(fixture)
+
+    assert not Schema.objects.filter(name="restored").exists()
+
+
+def test_create_schemas_clones_the_template_for_the_loaded_rows(tmp_path):
+    fixture = write(tmp_path / "shared.json", [schema_row(903, "restored")])
+
+    out = load(fixture, create_schemas=True)
+
+    assert "Created 1 PostgreSQL schema(s) for the loaded rows: restored." in out
+    with schema_context("restored"):
+        assert not Tag.objects.exists()  # the tables exist, empty
+    listing = io.StringIO()
+    call_command("list_schemas", "--format", "json", stdout=listing)
+    assert [s["exists"] for s in json.loads(listing.getvalue()) if s["name"] == "restored"] == [
+        True
+    ]

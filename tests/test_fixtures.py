@@ -309,9 +309,7 @@ def test_private_data_without_schema_is_refused_and_changes_nothing(tenant_schem
     )
     before_schema, before_shared = dump(tenant_schema), dump(None, "auth")
 
-    with pytest.raises(
-        CommandError, match=r"'public'.*mixed\.json.*private models.*tenantapp.Tag"
-    ):
+    with pytest.raises(CommandError, match=r"'public'.*mixed\.json.*private models.*tenantapp.Tag"):
         load(fixture)
 
     assert dump(tenant_schema) == before_schema
