@@ -1,9 +1,11 @@
 """``snapshot save|load``: one tenant's data through COPY, equal to what dumpdata sees."""
 
 import io
+import json
 import tarfile
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import connection
 from psycopg import sql
@@ -163,3 +165,28 @@ def test_a_snapshot_is_a_tar_with_a_manifest_first_and_text_copy_data(saved):
     assert names[0] == "manifest.json"
     assert data.splitlines()[0].split("\t")[1] == "blue"
     assert "tenantapp_tag: 1" in snapshot("show", path)
+
+
+def test_a_tampered_manifest_cannot_reach_a_table_outside_the_schema(saved, tmp_path):
+    """Table names come from the file; they are matched against the target's own tables and
+    always qualified with the target schema, so a file cannot write into ``public``."""
+    _source, path = saved
+    tampered = tmp_path / "tampered.tar"
+    with tarfile.open(path) as original, tarfile.open(tampered, "w") as out:
+        for member in original.getmembers():
+            data = original.extractfile(member).read()
+            if member.name == "manifest.json":
+                manifest = json.loads(data)
+                for table in manifest["tables"]:
+                    if table["name"] == "tenantapp_tag":
+                        table["name"] = "auth_user"
+                data = json.dumps(manifest).encode()
+            member.size = len(data)
+            out.addfile(member, io.BytesIO(data))
+    users = list(User.objects.values_list("pk", "username"))
+
+    with pytest.raises(CommandError, match="other tables than the snapshot: auth_user"):
+        snapshot("load", tampered, "snap_tampered", "--create")
+
+    assert list(User.objects.values_list("pk", "username")) == users
+    assert not Schema.objects.filter(name="snap_tampered").exists()
