@@ -187,9 +187,12 @@ def save_snapshot(schema: str, path: str, *, using: str = "default") -> Snapshot
     database. The file is written next to ``path`` and renamed into place when complete, so
     a failed or interrupted save never leaves a truncated snapshot under that name."""
     mode = _tar_mode(path, writing=True)
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise SnapshotError(_("%(dir)r is not a directory.") % {"dir": directory})
     connection = connections[using]
     rows = 0
-    with tempfile.TemporaryDirectory(dir=os.path.dirname(os.path.abspath(path))) as tmp:
+    with tempfile.TemporaryDirectory(dir=directory) as tmp:
         with read_snapshot(using), schema_context(schema), connection.cursor() as django_cursor:
             cursor = django_cursor.cursor  # psycopg's own cursor, for COPY
             described = _describe_schema(cursor, schema)

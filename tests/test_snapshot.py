@@ -143,13 +143,16 @@ def test_a_truncated_file_is_refused_before_anything_is_created(saved, tmp_path)
     [
         (["save", "ghost", "x.tar"], "Unknown schema 'ghost'"),
         (["save", "public", "x.tar"], "reserved"),
+        (["save", "SOURCE", "no/such/dir/x.tar"], "is not a directory"),
+        (["save", "SOURCE", "x.zip"], r"\*\.tar, \*\.tar\.gz or \*\.tgz"),
         (["load", "FILE", "Bad Name", "--create"], "not a valid schema name"),
         (["load", "FILE", "__template__"], "not a valid schema name"),
     ],
 )
 def test_bad_names_are_refused(saved, tmp_path, args, message):
     _source, path = saved
-    args = [str(path) if a == "FILE" else a for a in args]
+    names = {"FILE": str(path), "SOURCE": _source.name}
+    args = [names.get(a, a) for a in args]
     with pytest.raises(CommandError, match=message):
         snapshot(*args)
 
