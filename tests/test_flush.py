@@ -162,3 +162,36 @@ def test_flush_refuses_unknown_and_empty_schema_names(world):
         flush(schema="")
     assert counts(a) == counts(b) == (1, 1, 1)
     assert User.objects.exists()
+
+
+def test_a_schema_without_a_row_that_points_at_shared_tables_is_refused(world):
+    """Flushing public would cascade into such a schema's tables with foreign keys to users
+    and leave its other tables: nothing is flushed instead."""
+    a, b = world
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE SCHEMA stranger; "
+            "CREATE TABLE stranger.owned (user_id integer REFERENCES public.auth_user (id)); "
+            "INSERT INTO stranger.owned SELECT id FROM public.auth_user"
+        )
+
+    with pytest.raises(CommandError, match="without a Schema row.*stranger.*nothing was flushed"):
+        flush()
+
+    assert counts(a) == counts(b) == (1, 1, 1)
+    assert Schema.objects.count() == 2 and User.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM stranger.owned")
+        assert cursor.fetchone()[0] == 1
+
+
+def test_the_template_is_emptied_whole(world):
+    with schema_context("__template__"):
+        project = Project.objects.create(name="in-template", owner=User.objects.first())
+        Note.objects.create(project=project, title="n")
+        Tag.objects.create(name="template-tag")
+
+    flush()
+
+    with schema_context("__template__"):
+        assert (Project.objects.count(), Note.objects.count(), Tag.objects.count()) == (0, 0, 0)

@@ -27,11 +27,29 @@ from django.utils.translation import gettext as _
 from psycopg import sql
 
 from ... import conf
-from ...commandutils import all_schema_names, existing_schema, refuse_missing, requested_schema
+from ...commandutils import (
+    all_schema_names,
+    existing_schema,
+    pg_schemas_present,
+    refuse_missing,
+    requested_schema,
+)
 from ...exceptions import InvalidSchemaName
 from ...schema_model import get_schema_model
 from ...state import schema_context
 from ...validation import validate_schema_name
+
+#: Schemas other than public and the template with a foreign key into public.
+_STRANGERS_SQL = """
+SELECT DISTINCT n.nspname
+FROM pg_catalog.pg_constraint k
+JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_class p ON p.oid = k.confrelid
+WHERE k.contype = 'f' AND p.relnamespace = 'public'::regnamespace
+  AND n.nspname NOT IN ('public', %(template)s)
+ORDER BY 1
+"""
 
 
 class Command(DjangoFlushCommand):
@@ -117,7 +135,8 @@ class Command(DjangoFlushCommand):
         prompt = _(
             "This will IRREVERSIBLY DESTROY all data currently in the %(db)r database: the "
             "shared tables in 'public' are emptied and %(count)d tenant schema(s) are dropped "
-            "with all their data%(names)s. The template schema %(template)r stays."
+            "with all their data%(names)s. The template schema %(template)r keeps its "
+            "tables, emptied."
         ) % {
             "db": self._db_name(using),
             "count": len(names),
@@ -131,6 +150,15 @@ class Command(DjangoFlushCommand):
                 raise CommandError(_("Schemas were created or removed meanwhile; run again."))
             self._run_deferred_checks(using)
             self._drop_schemas(using, names)
+            self._refuse_strangers(using)
+            # The template is emptied whole: public's TRUNCATE ... CASCADE would otherwise
+            # empty only its tables that point at shared ones. It holds no tenant data.
+            template = conf.template_schema()
+            if pg_schemas_present(using, [template]):
+                with schema_context(template):
+                    super().handle(
+                        **{**options, "interactive": False, "inhibit_post_migrate": True}
+                    )
             with schema_context(None):
                 super().handle(**{**options, "interactive": False})
         if names and options["verbosity"] >= 1:
@@ -177,6 +205,25 @@ class Command(DjangoFlushCommand):
                 sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(sql.Identifier(table))
             )
         return all_schema_names(using)
+
+    @staticmethod
+    def _refuse_strangers(using: str) -> None:
+        """PostgreSQL schemas without a row are not ours to drop, but public's ``TRUNCATE
+        ... CASCADE`` would empty those of their tables that point at shared tables and leave
+        the others: refuse instead, naming them. (Run after our schemas were dropped.)"""
+        with connections[using].cursor() as cursor:
+            cursor.execute(_STRANGERS_SQL, {"template": conf.template_schema()})
+            strangers = [row[0] for row in cursor.fetchall()]
+        if strangers:
+            raise CommandError(
+                _(
+                    "PostgreSQL schema(s) without a Schema row have tables that point at "
+                    "shared tables: %(names)s. Flushing 'public' would empty those tables and "
+                    "leave the rest of these schemas; nothing was flushed. Drop these schemas, "
+                    "or give them rows, first."
+                )
+                % {"names": ", ".join(strangers)}
+            )
 
     @staticmethod
     def _drop_schemas(using: str, names: list[str]) -> None:
