@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import creation, fixtures, many_schemas, request_overhead
+from . import creation, fixtures, many_schemas, request_overhead, snapshot
 from .proc import REPO
 from .report import Target, table, targets_table
 
@@ -28,6 +28,7 @@ PARTS: dict[str, ModuleType] = {
     "creation": creation,
     "migrate": many_schemas,
     "fixtures": fixtures,
+    "snapshot": snapshot,
 }
 DEFAULT_OUTPUT = REPO / "docs" / "benchmarks.md"
 _RESULTS = re.compile(r"<!-- bench-results\n(.*?)\n-->", re.S)

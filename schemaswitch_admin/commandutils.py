@@ -97,11 +97,38 @@ def requested_schema(options: dict) -> tuple[str | None, bool]:
     from .state import get_active_schema
 
     using = options["database"]
-    schema = options["schema"] or get_active_schema()
-    ours = uses_schemaswitch_backend(using)
-    if not ours and (schema or options["all_schemas"]):
+    if options.get("schema") == "":
+        # An unset shell variable (``--schema "$TENANT"``) must not turn a private load
+        # into a write to the shared tables.
         raise CommandError(
-            _("Database %(alias)r does not use the schemaswitch_admin backend.")
-            % {"alias": using}
+            _(
+                "--schema was given an empty name; name a schema, or leave the option out to "
+                "work on shared data in 'public'."
+            )
+        )
+    schema = options.get("schema") or get_active_schema()
+    ours = uses_schemaswitch_backend(using)
+    if not ours and (schema or options.get("all_schemas")):
+        raise CommandError(
+            _("Database %(alias)r does not use the schemaswitch_admin backend.") % {"alias": using}
         )
     return schema, ours
+
+
+def app_lives_in(app_label: str) -> set[str]:
+    """Where an app's migrations matter: ``{"public"}``, ``{"schema"}`` or both (an app with
+    single shared models). Each schema records its own history of the private apps, and
+    ``public``'s record of them says nothing about any schema."""
+    from django.apps import apps
+
+    from .sharing import is_shared_app, is_shared_model
+
+    if is_shared_app(app_label):
+        return {"public"}
+    try:
+        models = apps.get_app_config(app_label).get_models(include_auto_created=True)
+    except LookupError:
+        return {"public", "schema"}  # Django's own command reports the unknown label
+    if any(is_shared_model(model) for model in models):
+        return {"public", "schema"}
+    return {"schema"}

@@ -43,7 +43,12 @@ def _report_untouched_by(run):
 
 
 @pytest.mark.parametrize(
-    ("part", "heading"), [("creation", "Schema creation"), ("migrate", "Migrating many schemas")]
+    ("part", "heading"),
+    [
+        ("creation", "Schema creation"),
+        ("migrate", "Migrating many schemas"),
+        ("snapshot", "Per-tenant snapshot"),
+    ],
 )
 def test_benchmark_part_runs_at_tiny_size_and_writes_its_report(tmp_path, part, heading):
     from bench.runner import load_results

@@ -18,14 +18,29 @@ from django.db import connections, transaction
 from django.utils.translation import gettext as _
 
 from ... import conf
-from ...commandutils import checked_name, existing_schema, refuse_missing, requested_schema
+from ...cloning import clone_schema
+from ...commandutils import (
+    checked_name,
+    existing_schema,
+    pg_schemas_present,
+    refuse_missing,
+    requested_schema,
+)
+from ...exceptions import InvalidSchemaName
 from ...fixtures import fixture_files, schema_of_file
+from ...schema_model import get_schema_model
 from ...sharing import is_shared_model
 from ...state import schema_context
+from ...validation import validate_schema_name
 
 
 class MisplacedObject(ValueError):
-    """An object that belongs to the other side (shared vs private) of the load."""
+    """Objects that belong to the other side (shared vs private) of the load, or a
+    ``Schema`` row that may not exist."""
+
+
+class FixtureProblem(ValueError):
+    """A fixture file that could not be read or saved; the message names the file."""
 
 
 class Command(DjangoLoaddataCommand):
@@ -60,6 +75,13 @@ class Command(DjangoLoaddataCommand):
             help="Load a 'dumpdata --all-schemas' directory (the only fixture argument).",
         )
         parser.add_argument(
+            "--create-schemas",
+            action="store_true",
+            help="For every Schema row loaded whose PostgreSQL schema does not exist, create "
+            "it (cloned from the template) in the same transaction. Without it such rows "
+            "are refused, so rows and schemas never disagree.",
+        )
+        parser.add_argument(
             "--allow-template",
             action="store_true",
             help="Allow loading into the template schema, which every new schema copies.",
@@ -83,8 +105,9 @@ class Command(DjangoLoaddataCommand):
         if conf.template_schema() in names and not options["allow_template"]:
             raise CommandError(
                 _(
-                    "Refusing to load into the template schema %(name)r: every new schema "
-                    "would copy these rows. Add --allow-template if that is what you want."
+                    "Refusing to load into the template schema %(name)r: it holds no tenant "
+                    "data, and new schemas copy its structure, they do not copy its rows. "
+                    "Add --allow-template if you really mean to write there."
                 )
                 % {"name": conf.template_schema()}
             )
@@ -125,6 +148,7 @@ class Command(DjangoLoaddataCommand):
         current: str | None = None
         self._checking = True
         self._pending_resets: list[tuple[str | None, set]] = []
+        self._schema_rows: set[str] = set()
         try:
             with transaction.atomic(using=using):
                 for schema, labels in plan:
@@ -134,7 +158,14 @@ class Command(DjangoLoaddataCommand):
                         self.stdout.write(_("Schema %(name)s:") % {"name": schema})
                     with schema_context(schema):
                         super().handle(*labels, **options)
+                current = None
+                created = self._give_rows_their_schemas(using, options["create_schemas"])
                 self._reset_pending_sequences(using)
+            if created and options["verbosity"] >= 1:
+                self.stdout.write(
+                    _("Created %(count)d PostgreSQL schema(s) for the loaded rows: %(names)s.")
+                    % {"count": len(created), "names": ", ".join(created)}
+                )
         except Exception as exc:
             if options["traceback"] and not isinstance(exc, CommandError):
                 raise
@@ -151,6 +182,65 @@ class Command(DjangoLoaddataCommand):
             self._checking = False
             self._target = None
 
+    def _give_rows_their_schemas(self, using: str, create: bool) -> list[str]:
+        """Make sure every ``Schema`` row this run loaded has its PostgreSQL schema: clone the
+        template for the missing ones with ``--create-schemas``, refuse otherwise."""
+        missing = sorted(self._schema_rows - pg_schemas_present(using, self._schema_rows))
+        if not missing:
+            return []
+        if not create:
+            raise CommandError(
+                _(
+                    "Schema row(s) without a PostgreSQL schema: %(names)s. Add "
+                    "--create-schemas to create them (cloned from the template) in this "
+                    "load, or restore a whole backup with 'manage.py restore'."
+                )
+                % {"names": ", ".join(missing)}
+            )
+        for name in missing:
+            clone_schema(conf.template_schema(), name, using=using)
+        return missing
+
+    def load_label(self, fixture_label: str) -> None:
+        """Django's, with messages that always name the file and the reason, and with the
+        objects that belong elsewhere reported all at once, by model."""
+        self._misplaced: dict[str, int] = {}
+        try:
+            super().load_label(fixture_label)
+        except CommandError:
+            raise
+        except Exception as exc:
+            raise FixtureProblem(_describe(exc, self._file_of(fixture_label))) from exc
+        if self._misplaced:
+            raise MisplacedObject(self._misplaced_message(fixture_label))
+
+    def _file_of(self, fixture_label: str) -> str:
+        try:
+            found = self.find_fixtures(fixture_label)
+        except CommandError:
+            return fixture_label
+        return found[0][0] if len(found) == 1 else fixture_label
+
+    def _misplaced_message(self, fixture_label: str) -> str:
+        models = ", ".join(sorted(self._misplaced))
+        count = sum(self._misplaced.values())
+        if self._target is None:
+            reason = _(
+                "%(count)d object(s) of private models, kept per schema, cannot go to 'public': "
+                "%(models)s. Load them with --schema NAME (or leave the models out with "
+                "--exclude)."
+            )
+        else:
+            reason = _(
+                "%(count)d object(s) of shared models, stored once in 'public' for every "
+                "schema: %(models)s. Load them without --schema (or leave the models out "
+                "with --exclude)."
+            )
+        return _("Problem installing fixture '%(file)s': %(reason)s") % {
+            "file": self._file_of(fixture_label),
+            "reason": reason % {"count": count, "models": models},
+        }
+
     def reset_sequences(self, connection: Any, models: Any) -> None:
         """Postpone the reset to the end of the run: ``setval`` is not undone by a rollback,
         so it must not run before every schema of the run has loaded."""
@@ -164,30 +254,45 @@ class Command(DjangoLoaddataCommand):
                 super().reset_sequences(connections[using], models)
 
     def save_obj(self, obj: Any) -> bool:
-        model = type(obj.object)
-        excluded = (
-            obj.object._meta.app_config in self.excluded_apps or model in self.excluded_models
-        )
+        instance = obj.object
+        model = type(instance)
+        excluded = instance._meta.app_config in self.excluded_apps or model in self.excluded_models
         if self._checking and not excluded:
-            self._check_place(obj.object)
+            if is_shared_model(model) != (self._target is None):
+                # Skipped, then refused by model once the whole file has been read; the
+                # transaction undoes whatever else the file loaded.
+                label = instance._meta.label
+                self._misplaced[label] = self._misplaced.get(label, 0) + 1
+                return False
+            if model is get_schema_model():
+                self._check_schema_row(instance)
         return super().save_obj(obj)
 
-    def _check_place(self, instance: Any) -> None:
-        label = f"{instance._meta.label}(pk={instance.pk})"
-        shared = is_shared_model(type(instance))
-        if self._target is None and not shared:
+    def _check_schema_row(self, instance: Any) -> None:
+        """A loaded row skips ``Schema.save()``; its name is validated here instead, so no
+        fixture can install a row that would break ``migrate`` and every command."""
+        try:
+            validate_schema_name(instance.name)
+        except InvalidSchemaName as exc:
             raise MisplacedObject(
-                _(
-                    "%(object)s is private data, kept per schema: load it with --schema NAME "
-                    "(or leave the model out with --exclude)."
-                )
-                % {"object": label}
-            )
-        if self._target is not None and shared:
-            raise MisplacedObject(
-                _(
-                    "%(object)s is shared data, stored once in 'public' for every schema: "
-                    "load it without --schema (or leave the model out with --exclude)."
-                )
-                % {"object": label}
-            )
+                _("Could not load %(model)s(pk=%(pk)s): %(error)s")
+                % {"model": instance._meta.label, "pk": instance.pk, "error": exc.messages[0]}
+            ) from None
+        self._schema_rows.add(instance.name)
+
+
+def _describe(exc: BaseException, file_name: str) -> str:
+    """One line saying which file failed and why. Django's own wording is kept, but some
+    parsers' errors print as an empty string (the reason sits in the chained exception) and
+    others ignore the file name Django adds to them."""
+    text = exc.args[0] if exc.args and isinstance(exc.args[0], str) else ""
+    if not text.startswith("Problem installing fixture"):
+        text = _("Problem installing fixture '%(file)s': %(error)s") % {
+            "file": file_name,
+            "error": text or str(exc),
+        }
+    if text.rstrip().endswith(":"):
+        cause = exc.__cause__ or exc.__context__
+        if cause is not None:
+            text = f"{text.rstrip()} {type(cause).__name__}: {cause}"
+    return text

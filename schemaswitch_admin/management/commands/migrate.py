@@ -116,7 +116,13 @@ class Command(DjangoMigrateCommand):
             if not result.ok:
                 self.stdout.write(prefix + self.style.ERROR(f"FAILED {result.error}"))
             elif result.applied:
-                verb = "plan" if options["plan"] else "applied"
+                # --plan and --check apply nothing: say what is pending, not "applied".
+                if options["plan"]:
+                    verb = "plan"
+                elif options["check_unapplied"]:
+                    verb = "unapplied"
+                else:
+                    verb = "applied"
                 self.stdout.write(
                     prefix
                     + self.style.SUCCESS(f"{verb} {len(result.applied)}")
@@ -128,19 +134,21 @@ class Command(DjangoMigrateCommand):
             else:
                 self.stdout.write(prefix + "up to date")
 
+        plan_only = bool(options["plan"] or options["check_unapplied"])
         migrator = SchemaMigrator(
             database,
             self._targets_for(options),
             fake=options["fake"],
             fake_initial=options["fake_initial"],
             progress=progress,
-            plan_only=bool(options["plan"] or options["check_unapplied"]),
+            plan_only=plan_only,
         )
         summary = migrator.run(schemas)
         failed = summary.failed
         if verbosity >= 1:
+            pending = "with unapplied migrations" if plan_only else "migrated"
             self.stdout.write(
-                f"Schemas: {len(summary.migrated)} migrated, {len(summary.up_to_date)} up to "
+                f"Schemas: {len(summary.migrated)} {pending}, {len(summary.up_to_date)} up to "
                 f"date, {len(failed)} failed, {len(summary.results)} in all."
             )
         if failed:

@@ -11,7 +11,7 @@ import argparse
 import traceback
 from typing import Any
 
-from django.core.management import call_command, get_commands
+from django.core.management import call_command, get_commands, load_command_class
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.translation import gettext as _
@@ -67,30 +67,37 @@ class Command(BaseCommand):
         if command not in get_commands():
             raise CommandError(_("Unknown command: %(name)r.") % {"name": command})
 
+        extra = self._database_option(command, command_args, using)
+
         out = getattr(self.stdout, "_out", self.stdout)
         err = getattr(self.stderr, "_out", self.stderr)
         failed: list[str] = []
+        reached = 0
         for name in names:
+            reached += 1
             if options["verbosity"] >= 1:
                 heading = _("Schema %(name)s:") % {"name": name}
                 self.stdout.write(self.style.MIGRATE_HEADING(heading))
-            error = self._run(name, command, command_args, out, err)
+            error = self._run(name, command, command_args, extra, out, err)
             if error is not None:
                 failed.append(name)
-                self.stderr.write(_("%(name)s: FAILED: %(error)s") % {"name": name, "error": error})
+                self.stderr.write(
+                    _("%(name)s: FAILED: %(error)s") % {"name": name, "error": _message(error)}
+                )
                 if options["traceback"]:
-                    self.stderr.write(traceback.format_exc())
+                    self.stderr.write("".join(traceback.format_exception(error)))
                 if options["fail_fast"]:
                     break
+        not_run = len(names) - reached
         if options["verbosity"] >= 1 and len(names) > 1:
-            self.stdout.write(
-                _("%(total)d schema(s): %(ok)d succeeded, %(failed)d failed.")
-                % {
-                    "total": len(names),
-                    "ok": len(names) - len(failed) - self._skipped(names, failed, options),
-                    "failed": len(failed),
-                }
-            )
+            summary = _("%(total)d schema(s): %(ok)d succeeded, %(failed)d failed") % {
+                "total": len(names),
+                "ok": reached - len(failed),
+                "failed": len(failed),
+            }
+            if not_run:
+                summary += _(", %(count)d not run (--fail-fast)") % {"count": not_run}
+            self.stdout.write(summary + ".")
         if failed:
             raise CommandError(
                 _("%(command)s failed in %(count)d schema(s): %(names)s.")
@@ -98,21 +105,64 @@ class Command(BaseCommand):
             )
 
     @staticmethod
-    def _skipped(names: list[str], failed: list[str], options: dict[str, Any]) -> int:
-        """Schemas never reached because --fail-fast stopped the run."""
-        if not (options["fail_fast"] and failed):
-            return 0
-        return len(names) - names.index(failed[-1]) - 1
+    def _database_option(command: str, args: list[str], using: str) -> dict[str, Any]:
+        """Run the command on the database whose schemas were looked up: a command with a
+        ``--database`` option gets it; one without it would silently use 'default', so it is
+        refused for any other database, and so is a second, different ``--database``."""
+        app = get_commands()[command]
+        instance = app if isinstance(app, BaseCommand) else load_command_class(app, command)
+        parser = instance.create_parser("", command)
+        takes_database = any(action.dest == "database" for action in parser._actions)
+        given = _option_values(args, "--database")
+        if any(value != using for value in given):
+            raise CommandError(
+                _(
+                    "Give --database to run_in_schema, before the schema name; the command "
+                    "then runs on that database."
+                )
+            )
+        if takes_database:
+            return {"database": using}
+        if using != DEFAULT_DB_ALIAS:
+            raise CommandError(
+                _(
+                    "%(command)s has no --database option: it would run on 'default', not on "
+                    "%(alias)r."
+                )
+                % {"command": command, "alias": using}
+            )
+        return {}
 
     @staticmethod
-    def _run(name: str, command: str, args: list[str], out: Any, err: Any) -> str | None:
-        """Run ``command`` in schema ``name``; the error message when it failed."""
+    def _run(
+        name: str, command: str, args: list[str], extra: dict[str, Any], out: Any, err: Any
+    ) -> BaseException | None:
+        """Run ``command`` in schema ``name``; the exception when it failed."""
         try:
             with schema_context(name):
-                call_command(command, *args, stdout=out, stderr=err)
+                call_command(command, *args, stdout=out, stderr=err, **extra)
         except SystemExit as exc:
             if exc.code not in (None, 0):
-                return _("exited with status %(code)s") % {"code": exc.code}
+                return exc
         except Exception as exc:  # noqa: BLE001 - one schema's failure must not stop the rest
-            return f"{type(exc).__name__}: {exc}" if not isinstance(exc, CommandError) else str(exc)
+            return exc
         return None
+
+
+def _message(error: BaseException) -> str:
+    if isinstance(error, SystemExit):
+        return _("exited with status %(code)s") % {"code": error.code}
+    if isinstance(error, CommandError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def _option_values(args: list[str], option: str) -> list[str | None]:
+    """The values given to ``option`` in ``args`` (``--opt V`` or ``--opt=V``)."""
+    values: list[str | None] = []
+    for index, arg in enumerate(args):
+        if arg == option:
+            values.append(args[index + 1] if index + 1 < len(args) else None)
+        elif arg.startswith(option + "="):
+            values.append(arg.split("=", 1)[1])
+    return values
