@@ -194,6 +194,7 @@ def save_snapshot(schema: str, path: str, *, using: str = "default") -> Snapshot
     rows = 0
     with tempfile.TemporaryDirectory(dir=directory) as tmp:
         with read_snapshot(using), schema_context(schema), connection.cursor() as django_cursor:
+            connection.schema_path.ensure()  # the driver's cursor below passes no hook
             cursor = django_cursor.cursor  # psycopg's own cursor, for COPY
             described = _describe_schema(cursor, schema)
             manifest: dict[str, Any] = {
@@ -285,6 +286,7 @@ def load_snapshot(path: str, schema: str, *, using: str = "default") -> Snapshot
             schema_context(schema),
             connection.cursor() as django_cursor,
         ):
+            connection.schema_path.ensure()  # the driver's cursor below passes no hook
             cursor = django_cursor.cursor
             _refuse_mismatch(cursor, schema, manifest)
             triggers = _pause_triggers(cursor, schema)

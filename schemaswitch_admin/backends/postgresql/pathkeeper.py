@@ -32,7 +32,8 @@ the rest of that transaction. No extra round trip, and nothing outlives the tran
 
 The rest of the package talks to the keeper only through this module's small API:
 ``independent()`` for statements whose result does not depend on the path, ``own_path()`` for
-statements that set it themselves, ``forget()`` and the ``sets`` counter.
+statements that set it themselves, ``ensure()`` before work on the driver's own cursor,
+``forget()`` and the ``sets`` counter.
 """
 
 from __future__ import annotations
@@ -119,6 +120,15 @@ class PathKeeper:
         """``set_config``'s ``is_local`` for a statement that carries the path itself: true
         behind a transaction-mode pooler (a session-level path would reach a stranger)."""
         return self.per_transaction
+
+    def ensure(self) -> None:
+        """Put the active schema's path on the connection now, for code that goes on with
+        the driver's own cursor (``COPY`` through psycopg), which the per-statement hook does
+        not see. Behind a transaction-mode pooler this needs an explicit transaction."""
+        if self.per_transaction:
+            self.set_for_transaction()
+        else:
+            self.before_statement()
 
     def forget(self) -> None:
         """Stop trusting the recorded path; the next statement sends it again (when the
