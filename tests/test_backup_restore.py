@@ -76,11 +76,35 @@ def source(transactional_db):
                 note = Note.objects.create(project=project, title=f"n{number}", priority=number)
                 note.tags.set([Tag.objects.create(name=f"{schema.name}-t{number}")])
             Tag.objects.filter(name__endswith="-t0").delete()  # gaps in the ids
+    _whole_milliseconds(schemas)
     yield connection.settings_dict["NAME"]
     with connection.cursor() as cursor:
         for schema in schemas:
             cursor.execute(
                 sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema.name))
+            )
+
+
+def _whole_milliseconds(schemas) -> None:
+    """Django's JSON serializer writes times to the millisecond and drops a zero fraction:
+    a time of 12:00:00.000412 is dumped as "12:00:00.000" but, once restored from that
+    fixture, dumped as "12:00:00". Times with whole milliseconds compare byte for byte."""
+    columns = [
+        ("public", "auth_user", "date_joined"),
+        ("public", "django_admin_log", "action_time"),
+        ("public", "schemaswitch_admin_schema", "created_at"),
+        ("public", "schemaswitch_admin_membership", "created_at"),
+        *((s.name, "tenantapp_project", "created_at") for s in schemas),
+    ]
+    with connection.cursor() as cursor:
+        for schema, table, column in columns:
+            cursor.execute(
+                sql.SQL("UPDATE {}.{} SET {} = date_trunc('milliseconds', {})").format(
+                    sql.Identifier(schema),
+                    sql.Identifier(table),
+                    sql.Identifier(column),
+                    sql.Identifier(column),
+                )
             )
 
 

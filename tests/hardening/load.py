@@ -159,6 +159,8 @@ class Worker:
         self.rows_path = rows_path
         self.conn: http.client.HTTPConnection | None = None
         self.out = Outcome()
+        #: Sessions that have loaded a page (their automatic choice, if any, is stored).
+        self.listed: set[str] = set()
 
     def _send(self, path: str, headers: dict[str, str], method: str = "GET") -> tuple[int, bytes]:
         for attempt in (1, 2):
@@ -189,6 +191,11 @@ class Worker:
             action = self.rng.choices(list(actions), weights=list(actions.values()))[0]
             if action == "switch_own" and len(visitor.schemas) < 2:
                 action = "list"
+            if action == "write" and visitor.session_key not in self.listed:
+                # A browser shows a page before it posts a form: a first request that is a
+                # POST would store the automatic choice only after a CSRF check it cannot
+                # pass (the load sends no token).
+                action = "list"
         headers = {"Cookie": f"sessionid={visitor.session_key}", "Accept": "application/json"}
         path = self.rows_path
         target = where
@@ -217,6 +224,8 @@ class Worker:
         out.latencies.append(time.perf_counter() - started)
         out.requests += 1
         out.statuses[status] += 1
+        if status == 200 and action != "write":
+            self.listed.add(visitor.session_key)
         if status >= 500:
             out.errors += 1
             out.failures.append(f"{action} {visitor.username}: {status} {body[:200]!r}")
