@@ -120,7 +120,10 @@ def render(results: dict[str, Any]) -> str:
         "",
         "The figures were taken on a **shared 2-core machine** while other jobs (test runs) "
         "may have been running; absolute times move from run to run, ratios much less. "
-        "The raw figures are in `benchmarks.json` beside this file.",
+        "The raw figures are in `benchmarks.json` beside this file. Figures measured with "
+        "real servers under load (gunicorn, uvicorn, PgBouncer in session and transaction "
+        "mode: requests, leaks, p50/p99, round trips) come from the hardening tests and are "
+        "in [reliability.md](reliability.md).",
         "",
         "## Where we stand",
         "",

@@ -470,6 +470,28 @@ def test_demo_dashboard_fits_a_375_px_screen(browser, live_server, demo_site):
     assert page_width(driver) == PHONE_WIDTH
 
 
+def test_the_chooser_leads_back_to_the_site_and_logs_out(browser, live_server, demo_site):
+    """Issue 19, item 6: the chooser page has a way back to the site and a logout."""
+    from selenium.webdriver.common.by import By
+
+    driver, base = browser, live_server.url
+    driver.get(f"{base}/accounts/login/")
+    driver.find_element(By.ID, "id_username").send_keys("alice")
+    driver.find_element(By.ID, "id_password").send_keys("alice-demo")
+    with page_load(driver):
+        driver.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    assert "/schemas/choose/" in path_of(driver)  # two schemas: the chooser asks first
+
+    back = driver.find_element(By.CSS_SELECTOR, "a.schemaswitch-site")
+    assert back.is_displayed() and back.get_attribute("href").startswith(base)
+    logout = driver.find_element(By.CSS_SELECTOR, "form.schemaswitch-logout button")
+    assert logout.is_displayed()
+    with page_load(driver):
+        logout.click()
+    driver.get(f"{base}/schemas/choose/")
+    assert "/login/" in path_of(driver), "logged out: the chooser asks to log in again"
+
+
 def page_width(driver: Any) -> int:
     return driver.execute_script("return document.documentElement.scrollWidth")
 
