@@ -56,6 +56,10 @@ if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
 
 _UNKNOWN: Any = object()
+#: ``reported_values`` per schema, read on every statement (a plain dict is the cheapest
+#: lookup; names are validated, so it grows with the schemas this process enters).
+_REPORTS: dict[str | None, frozenset[bytes]] = {}
+
 #: ``psycopg.pq.TransactionStatus.INTRANS``.
 _IN_TRANSACTION = 2
 
@@ -245,7 +249,10 @@ class PathKeeper:
             return wanted
         pgconn = self._pgconn
         if pgconn is not None:
-            if pgconn.parameter_status(b"search_path") in reported_values(wanted):
+            expected = _REPORTS.get(wanted)
+            if expected is None:
+                expected = _REPORTS[wanted] = reported_values(wanted)
+            if pgconn.parameter_status(b"search_path") in expected:
                 return wanted
         elif self._known is not _UNKNOWN and self._known == wanted:
             if self._known_epoch == _epoch[0]:
