@@ -14,6 +14,7 @@ from schemaswitch_admin.fixtures import read_snapshot
 from schemaswitch_admin.models import Schema
 from schemaswitch_admin.testing.factories import UserFactory
 from tests.tenantapp.models import Note, Project, Tag
+from tests.timestamps import pin_project_times
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +32,7 @@ def populate(schema, prefix="a", owner=None):
         first.tags.set([red, blue])
         second = Note.objects.create(project=beta, title="second", priority=10)
         second.tags.set([blue])
+    pin_project_times(schema.name)
 
 
 def dump(schema=None, *labels, **options):

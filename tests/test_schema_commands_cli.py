@@ -21,6 +21,7 @@ from schemaswitch_admin import schema_context
 from schemaswitch_admin.models import Schema
 from schemaswitch_admin.testing.factories import SchemaFactory
 from tests.tenantapp.models import Note, Project, Tag
+from tests.timestamps import pin_project_times
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,6 +72,7 @@ def test_dump_load_and_a_failed_load_from_the_shell(committed_schema, tmp_path):
         project = Project.objects.create(name="alpha")
         note = Note.objects.create(project=project, title="n", priority=2)
         note.tags.set([Tag.objects.create(name="red")])
+    pin_project_times(source.name)
 
     dumped = manage("dumpdata", "tenantapp", "--schema", source.name, "--indent", "2")
     assert dumped.returncode == 0, dumped.stderr
