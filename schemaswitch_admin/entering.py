@@ -41,6 +41,9 @@ class Check:
     verdict: Verdict
     schema: AbstractSchema | None = None
     membership_id: int | None = None
+    #: The membership's role, read by the same statement (``None`` without a membership):
+    #: per-schema permissions (``roles``) need no statement of their own.
+    role: str | None = None
 
     @property
     def allowed(self) -> bool:
@@ -94,7 +97,8 @@ def _check_statement(schema_model: type, membership_model: type) -> tuple[str, t
         sql.SQL("s.{}").format(sql.Identifier(f.column)) for f in schema_fields
     )
     statement = sql.SQL(
-        "SELECT pg_catalog.set_config('search_path', %s, %s), {columns}, m.{member_pk} "
+        "SELECT pg_catalog.set_config('search_path', %s, %s), {columns}, m.{member_pk}, "
+        "m.{member_role} "
         "FROM {public}.{schema_table} s "
         "LEFT JOIN {public}.{member_table} m "
         "ON m.{member_schema} = s.{schema_pk} AND m.{member_user} = %s "
@@ -107,6 +111,7 @@ def _check_statement(schema_model: type, membership_model: type) -> tuple[str, t
         schema_name=sql.Identifier(schema_model._meta.get_field("name").column),
         member_table=sql.Identifier(membership.db_table),
         member_pk=sql.Identifier(membership.pk.column),
+        member_role=sql.Identifier(membership.get_field("role").column),
         member_schema=sql.Identifier(membership.get_field("schema").column),
         member_user=sql.Identifier(membership.get_field("user").column),
     )
@@ -157,7 +162,9 @@ def check_and_enter(user: Any, name: str, *, using: str | None = None) -> Check:
             window.path_was_set(conn, name)
     if row is None:
         return Check(name, Verdict.UNKNOWN)
-    schema = _schema_from_row(schema_model, fields, row[1:-1], conn)
-    membership_id = row[-1]
+    schema = _schema_from_row(schema_model, fields, row[1:-2], conn)
+    membership_id, role = row[-2], row[-1]
     decided = verdict(user, schema, membership_id is not None)
-    return Check(name, decided, schema, None if decided is Verdict.NOT_MEMBER else membership_id)
+    if decided is Verdict.NOT_MEMBER:
+        return Check(name, decided, schema)
+    return Check(name, decided, schema, membership_id, role)
