@@ -11,8 +11,11 @@ class SchemaSwitchAdminConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.core.signals import setting_changed
 
         from . import checks  # noqa: F401  (registers the system checks)
         from .resume import resume_last_schema
+        from .roles import clear_caches
 
         user_logged_in.connect(resume_last_schema, dispatch_uid="schemaswitch_resume_schema")
+        setting_changed.connect(clear_caches, dispatch_uid="schemaswitch_roles_settings")

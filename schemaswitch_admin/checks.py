@@ -306,3 +306,37 @@ def _is_relative_to_script_prefix(name: str) -> bool:
         set_script_prefix(saved)
     # An empty setting (MEDIA_URL by default) reads as the bare prefix: nothing is served.
     return isinstance(value, str) and value.startswith(probe) and value != probe
+
+
+ROLE_BACKEND = "schemaswitch_admin.auth.SchemaRoleBackend"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@checks.register
+def check_roles(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Roles only limit rights when nothing grants private permissions globally."""
+    from .roles import RoleConfigurationError, clear_caches, defined_roles
+
+    problems: list[checks.CheckMessage] = []
+    clear_caches()
+    try:
+        defined_roles()
+    except RoleConfigurationError as exc:
+        problems.append(
+            checks.Error(
+                f"SCHEMASWITCH_ROLES is malformed: {exc}.",
+                hint="See docs/settings.md for the shape of a role.",
+                id="schemaswitch_admin.E018",
+            )
+        )
+    backends = list(getattr(settings, "AUTHENTICATION_BACKENDS", ()))
+    if ROLE_BACKEND in backends and MODEL_BACKEND in backends:
+        problems.append(
+            checks.Warning(
+                "ModelBackend is installed next to SchemaRoleBackend: its global permissions "
+                "on private models hold in every schema, whatever the member's role.",
+                hint="SchemaRoleBackend is a ModelBackend: remove ModelBackend.",
+                id="schemaswitch_admin.W017",
+            )
+        )
+    return problems

@@ -26,6 +26,7 @@ from psycopg import sql
 from . import conf
 from .access import Verdict, is_usable_user, verdict
 from .exceptions import InvalidSchemaName
+from .roles import remember_role
 from .schema_model import get_schema_model
 from .validation import validate_schema_name
 
@@ -165,6 +166,8 @@ def check_and_enter(user: Any, name: str, *, using: str | None = None) -> Check:
     schema = _schema_from_row(schema_model, fields, row[1:-2], conn)
     membership_id, role = row[-2], row[-1]
     decided = verdict(user, schema, membership_id is not None)
+    # The role is known now for free: permission checks in this schema need no statement.
+    remember_role(user, name, role)
     if decided is Verdict.NOT_MEMBER:
         return Check(name, decided, schema)
     return Check(name, decided, schema, membership_id, role)

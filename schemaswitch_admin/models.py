@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from . import conf
+from .roles import default_role, role_choices
 from .validation import validate_schema_name
 
 
@@ -126,11 +127,8 @@ class Schema(AbstractSchema):
 
 
 class Membership(models.Model):
-    """A user's right to use a schema; ``role`` is there for per-schema permissions."""
-
-    class Role(models.TextChoices):
-        MEMBER = "member", _("member")
-        ADMIN = "admin", _("administrator")
+    """A user's right to use a schema, with their role in it (``roles``: what the role lets
+    them do there, with ``SchemaRoleBackend``)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -145,7 +143,7 @@ class Membership(models.Model):
         verbose_name=_("schema"),
     )
     role = models.CharField(
-        _("role"), max_length=20, choices=Role.choices, default=Role.MEMBER
+        _("role"), max_length=20, choices=role_choices, default=default_role
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)

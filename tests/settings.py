@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "example"))
 
 INSTALLED_APPS = [
     "schemaswitch_admin",
-    "django.contrib.admin",
+    "schemaswitch_admin.admin_apps.SchemaAdminConfig",  # django.contrib.admin, per-schema staff
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

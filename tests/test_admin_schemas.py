@@ -220,7 +220,7 @@ def test_add_members_action_asks_for_users_then_adds_them(admin_client_, north):
 
     assert response.status_code == 302
     assert set(Membership.objects.values_list("user__username", "schema__name", "role")) == {
-        ("alice", "north", "member"),  # existing memberships are left as they were
+        ("alice", "north", "editor"),  # existing memberships are left as they were (default role)
         ("alice", "south", "admin"),
         ("bob", "north", "admin"),
         ("bob", "south", "admin"),

@@ -40,8 +40,13 @@ def example_settings():
 
 @pytest.fixture
 def demo(db, settings, example_settings):
-    """The seeded demo, with the example's login redirects."""
-    for name in ("LOGIN_URL", "LOGIN_REDIRECT_URL", "LOGOUT_REDIRECT_URL"):
+    """The seeded demo, with the example's login redirects and permissions by role."""
+    for name in (
+        "LOGIN_URL",
+        "LOGIN_REDIRECT_URL",
+        "LOGOUT_REDIRECT_URL",
+        "AUTHENTICATION_BACKENDS",
+    ):
         setattr(settings, name, getattr(example_settings, name))
     return seed()
 

@@ -8,7 +8,7 @@ import importlib
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
-from projects.demo_data import USERS, seed
+from projects.demo_data import ROWS, USERS, seed
 from projects.models import Project
 
 from schemaswitch_admin import schema_context
@@ -19,7 +19,12 @@ pytestmark = pytest.mark.urls("demo_site.urls")
 @pytest.fixture
 def demo(db, settings):
     example = importlib.import_module("demo_site.settings")
-    for name in ("LOGIN_URL", "LOGIN_REDIRECT_URL", "LOGOUT_REDIRECT_URL"):
+    for name in (
+        "LOGIN_URL",
+        "LOGIN_REDIRECT_URL",
+        "LOGOUT_REDIRECT_URL",
+        "AUTHENTICATION_BACKENDS",
+    ):
         setattr(settings, name, getattr(example, name))
     return seed()
 
@@ -72,41 +77,51 @@ def test_login_choose_switch_edit_in_admin_and_log_out(client, demo):
     assert response.context["active_schema"].name == "acme"
     assert "Rocket skates" in response.content.decode()
 
-    # Switch to globex from the page header's form.
-    response = client.post(
-        reverse("schemaswitch_admin:switch"), {"schema": "globex", "next": "/"}, follow=True
-    )
-    html = response.content.decode()
-    assert response.context["active_schema"].name == "globex"
-    assert "Monorail study" in html and "Rocket skates" not in html
-
-    # Edit a globex project in the admin, tasks inline included.
-    with schema_context("globex"):
-        project = Project.objects.get(name="Monorail study")
+    # Edit an acme project in the admin (alice is acme's admin), tasks inline included.
+    with schema_context("acme"):
+        project = Project.objects.get(name="Rocket skates")
     assert client.get(reverse("admin:index")).status_code == 200
     changelist = client.get(reverse("admin:projects_project_changelist"))
     assert changelist.status_code == 200
     assert {p.name for p in changelist.context["cl"].result_list} == {
-        "Monorail study",
-        "Hammock district",
-        "Staff onboarding",
+        "Rocket skates",
+        "Giant magnet",
+        "Catalogue relaunch",
     }
     change_url = reverse("admin:projects_project_change", args=[project.pk])
     page = client.get(change_url)
     assert page.status_code == 200
     data = admin_form_data(page)
-    data["name"] = "Monorail study, phase 2"
+    data["name"] = "Rocket skates, phase 2"
     data["status"] = Project.Status.DONE
     response = client.post(change_url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
-    with schema_context("globex"):
-        edited = Project.objects.get(pk=project.pk)
-        assert (edited.name, edited.status) == ("Monorail study, phase 2", "done")
-        assert edited.tasks.count() == 2
     with schema_context("acme"):
-        # The same pk in acme is another project, untouched.
-        assert Project.objects.get(pk=project.pk).name != "Monorail study, phase 2"
+        edited = Project.objects.get(pk=project.pk)
+        assert (edited.name, edited.status) == ("Rocket skates, phase 2", "done")
+        seeded_tasks = ROWS["acme"]["Road Runner Logistics"]["Rocket skates"][3]
+        assert edited.tasks.count() == len(seeded_tasks)
+    with schema_context("globex"):
+        # The same pk in globex is another project, untouched.
+        assert Project.objects.get(pk=project.pk).name != "Rocket skates, phase 2"
     assert LogEntry.objects.filter(object_id=str(project.pk), user__username="alice").exists()
+
+    # Switch to globex from the page header's form: alice is a viewer there.
+    response = client.post(
+        reverse("schemaswitch_admin:switch"), {"schema": "globex", "next": "/"}, follow=True
+    )
+    names = {p.name for p in response.context["projects"]}
+    assert response.context["active_schema"].name == "globex"
+    assert "Monorail study" in names and not any(n.startswith("Rocket") for n in names)
+    assert "(viewer)" in response.content.decode()  # the header names her role here
+    with schema_context("globex"):
+        monorail = Project.objects.get(name="Monorail study")
+    change_url = reverse("admin:projects_project_change", args=[monorail.pk])
+    page = client.get(change_url)
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    assert client.post(change_url, admin_form_data(client.get(change_url))).status_code == 403
+    with schema_context("globex"):
+        assert Project.objects.get(pk=monorail.pk).name == "Monorail study"
 
     # Open acme by URL: this tab is bound to acme (/@acme/), the session stays in globex.
     response = client.get("/?__schema=acme")

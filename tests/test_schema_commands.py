@@ -45,7 +45,7 @@ def test_create_schema_makes_row_schema_and_memberships():
     assert schema.display_name == "Acme"
     assert pg_schema_exists("acme")
     roles = dict(Membership.objects.filter(schema=schema).values_list("user__username", "role"))
-    assert roles == {"alice": "member", "bob": "admin"}
+    assert roles == {"alice": "editor", "bob": "admin"}  # the default role, and --admin
     assert "Created schema acme with 2 member(s)" in out
     with schema_context("acme"):
         assert Tag.objects.count() == 0  # cloned tables are usable

@@ -39,7 +39,9 @@ INSTALLED_APPS = [
     # First: its migrate command (public, then the template schema, then every schema)
     # replaces Django's, and its admin templates win over django.contrib.admin's.
     "schemaswitch_admin",
-    "django.contrib.admin",
+    # django.contrib.admin whose site also admits a member whose role in the active schema
+    # opens the admin (an admin or viewer of acme needs no global is_staff).
+    "schemaswitch_admin.admin_apps.SchemaAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,6 +54,11 @@ INSTALLED_APPS = [
 # The schema-aware backend sets search_path to the active schema before queries need it.
 # database_config() reads DATABASE_URL, or starts the embedded PostgreSQL in .pgdata.
 DATABASES = {"default": database_config(name="schemaswitch_demo")}
+
+# Permissions on private models (projects) come from the member's role in the active schema
+# (owner, admin, editor, viewer: SCHEMASWITCH_ROLES); shared models keep Django's. It
+# replaces ModelBackend, which would grant private permissions in every schema.
+AUTHENTICATION_BACKENDS = ["schemaswitch_admin.auth.SchemaRoleBackend"]
 
 # Keeps shared tables in public and private tables in the schemas when migrating.
 DATABASE_ROUTERS = ["schemaswitch_admin.routers.SchemaRouter"]

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -30,7 +29,8 @@ from .models import Client, Project, Task
 class DemoUser:
     username: str
     password: str
-    #: Schema name -> membership role; empty for the superuser, who may use every schema.
+    #: Schema name -> role (SCHEMASWITCH_ROLES); empty for the superuser, who may use every
+    #: schema.
     memberships: dict[str, str] = field(default_factory=dict)
     is_staff: bool = False
     is_superuser: bool = False
@@ -52,11 +52,10 @@ USERS: tuple[DemoUser, ...] = (
     DemoUser(
         "alice",
         "alice-demo",
-        {"acme": Membership.Role.ADMIN, "globex": Membership.Role.MEMBER},
-        is_staff=True,
-        note="member of two schemas; may edit projects in the admin",
+        {"acme": "admin", "globex": "viewer"},
+        note="admin of acme (edits in the admin), viewer of globex (reads only)",
     ),
-    DemoUser("bob", "bob-demo", {"globex": Membership.Role.MEMBER}, note="member of one schema"),
+    DemoUser("bob", "bob-demo", {"globex": "editor"}, note="editor of one schema"),
     DemoUser(
         "admin",
         "admin-demo",
@@ -170,12 +169,8 @@ def _ensure_user(spec: DemoUser) -> Any:
         changed = True
     if changed:
         user.save()
-    if spec.is_staff and not spec.is_superuser:
-        # Django's permissions are global: "may change projects" holds in every schema the
-        # user can enter; the memberships decide which schemas those are.
-        user.user_permissions.add(
-            *Permission.objects.filter(content_type__app_label=Project._meta.app_label)
-        )
+    # No global permissions: what a member may do in a schema comes from their role there
+    # (SchemaRoleBackend); the admin opens for them where the role says so.
     return user
 
 
@@ -219,7 +214,7 @@ def seed() -> dict[str, Any]:
     schemas = {name: _ensure_schema(name, display) for name, display in SCHEMAS.items()}
     for spec in USERS:
         for schema_name, role in spec.memberships.items():
-            Membership.objects.get_or_create(
+            Membership.objects.update_or_create(
                 user=users[spec.username], schema=schemas[schema_name], defaults={"role": role}
             )
     for name in SCHEMAS:

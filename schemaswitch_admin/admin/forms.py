@@ -9,7 +9,7 @@ from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Membership
+from ..roles import default_role, role_choices
 
 
 class AddMembersForm(forms.Form):
@@ -18,9 +18,7 @@ class AddMembersForm(forms.Form):
         widget=FilteredSelectMultiple(_("users"), is_stacked=False),
         label=_("Users"),
     )
-    role = forms.ChoiceField(
-        choices=Membership.Role.choices, initial=Membership.Role.MEMBER, label=_("Role")
-    )
+    role = forms.ChoiceField(choices=role_choices, initial=default_role, label=_("Role"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

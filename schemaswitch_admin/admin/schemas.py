@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from ..models import Membership
 from .forms import AddMembersForm, DropSchemaForm, RemoveMembersForm
+from .members import OwnerScopedMembershipMixin
 
 
 class MembershipInline(admin.TabularInline):
@@ -267,7 +268,7 @@ class SchemaAdmin(admin.ModelAdmin):
         return TemplateResponse(request, self.members_action_template, context)
 
 
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(OwnerScopedMembershipMixin, admin.ModelAdmin):
     list_display = ["user", "schema", "role", "created_at", "last_used_at"]
     list_filter = ["role", "schema__is_active"]
     raw_id_fields = ["user", "schema"]

@@ -12,6 +12,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from ..models import Membership
+from ..roles import default_role
 from ..schema_model import get_schema_model
 
 
@@ -60,4 +61,4 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     schema = factory.SubFactory(SchemaFactory)
-    role = Membership.Role.MEMBER
+    role = factory.LazyFunction(default_role)

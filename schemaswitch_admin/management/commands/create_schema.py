@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from ...commandutils import checked_name, refuse_existing
 from ...models import Membership
+from ...roles import default_role, defined_roles
 from ...schema_model import get_schema_model
 
 
@@ -31,11 +32,31 @@ def users_by_name(usernames: list[str], using: str) -> dict[str, Any]:
     return found
 
 
-def add_members(schema: Any, members: dict[str, Any], admins: dict[str, Any], using: str) -> int:
-    """Create the memberships; a user named as both member and admin becomes an admin."""
-    roles = {name: Membership.Role.MEMBER for name in members}
-    roles.update({name: Membership.Role.ADMIN for name in admins})
-    users = {**members, **admins}
+def parse_members(values: list[str], admins: list[str]) -> dict[str, str]:
+    """``USERNAME`` or ``USERNAME:ROLE`` (``--member``) and ``USERNAME`` (``--admin``, the
+    ``admin`` role) → ``{username: role}``; a role the settings do not define is refused, so
+    nothing is created for a typo. A user named twice keeps the last role given."""
+    defined = defined_roles()
+    wanted: dict[str, str] = {}
+    for value in values:
+        username, sep, role = value.rpartition(":") if ":" in value else (value, "", "")
+        role = role if sep else default_role()
+        if not username:
+            raise CommandError(_("--member needs a user name: %(value)r.") % {"value": value})
+        wanted[username] = role
+    for username in admins:
+        wanted[username] = "admin"
+    unknown = sorted({role for role in wanted.values() if role not in defined})
+    if unknown:
+        raise CommandError(
+            _("Unknown role(s), nothing was created: %(roles)s (defined: %(defined)s).")
+            % {"roles": ", ".join(unknown), "defined": ", ".join(defined)}
+        )
+    return wanted
+
+
+def add_members(schema: Any, roles: dict[str, str], users: dict[str, Any], using: str) -> int:
+    """Create the memberships, one per user, with the role asked for."""
     Membership.objects.using(using).bulk_create(
         [Membership(user=users[name], schema=schema, role=role) for name, role in roles.items()]
     )
@@ -56,15 +77,18 @@ class Command(BaseCommand):
             "--member",
             action="append",
             default=[],
-            metavar="USERNAME",
-            help="Make this user a member (repeatable).",
+            metavar="USERNAME[:ROLE]",
+            help=(
+                "Make this user a member, with ROLE (one of SCHEMASWITCH_ROLES; the default "
+                "role when omitted). Repeatable."
+            ),
         )
         parser.add_argument(
             "--admin",
             action="append",
             default=[],
             metavar="USERNAME",
-            help="Make this user an administrator of the schema (repeatable).",
+            help="Same as --member USERNAME:admin (repeatable).",
         )
         parser.add_argument(
             "--database", default=DEFAULT_DB_ALIAS, choices=tuple(connections), help="Database."
@@ -74,8 +98,8 @@ class Command(BaseCommand):
         using = options["database"]
         name = checked_name(options["name"])
         refuse_existing(name, using)
-        members = users_by_name(options["member"], using) if options["member"] else {}
-        admins = users_by_name(options["admin"], using) if options["admin"] else {}
+        roles = parse_members(options["member"], options["admin"])
+        users = users_by_name(list(roles), using) if roles else {}
         try:
             with transaction.atomic(using=using):
                 schema = (
@@ -83,7 +107,7 @@ class Command(BaseCommand):
                     .objects.db_manager(using)
                     .create_schema(name, display_name=options["display_name"])
                 )
-                count = add_members(schema, members, admins, using)
+                count = add_members(schema, roles, users, using)
         except Exception as exc:
             if options["traceback"]:
                 raise
