@@ -280,6 +280,65 @@ def test_switch_edit_and_follow_recent_action_back_into_its_schema(
 
 
 @pytest.fixture
+def roles_world(transactional_db, settings) -> Iterator[SimpleNamespace]:
+    """Issue 15: ``alice``, no ``is_staff`` and no global permission, is admin of bnorth and
+    viewer of bsouth; permissions come from her role in the active schema."""
+    settings.AUTHENTICATION_BACKENDS = ["schemaswitch_admin.auth.SchemaRoleBackend"]
+    north = _make_schema("bnorth", "Northwind", ["North note"])
+    south = _make_schema("bsouth", "Southport", ["South note"])
+    user = UserFactory(username="alice")
+    Membership.objects.create(user=user, schema=north, role="admin")
+    Membership.objects.create(user=user, schema=south, role="viewer")
+    try:
+        yield SimpleNamespace(north=north, south=south, user=user)
+    finally:
+        for schema in (north, south):
+            Schema.objects.get(pk=schema.pk).drop()
+
+
+def test_an_admin_here_edits_and_a_viewer_there_only_reads(
+    browser, live_server, roles_world, strict_csp
+):
+    from selenium.webdriver.common.by import By
+
+    driver, base = browser, live_server.url
+    log_in(driver, base, "alice")  # the admin's own login page admits a staff role
+    # No schema chosen yet, and without one she is no staff: the chooser, not a login loop.
+    assert path_of(driver).startswith("/schemas/choose/")
+    with page_load(driver):
+        driver.find_element(By.XPATH, "//button[normalize-space()='Northwind']").click()
+    assert path_of(driver).endswith("/admin/")
+
+    driver.get(f"{base}/admin/tenantapp/note/1/change/")
+    title = driver.find_element(By.ID, "id_title")
+    title.clear()
+    title.send_keys("North note, edited")
+    with page_load(driver):
+        driver.find_element(By.NAME, "_save").click()
+    assert listed_titles(driver) == ["North note, edited"]
+    assert driver.find_elements(By.CSS_SELECTOR, "a.addlink")
+
+    choose_in_header(driver, "bsouth")
+    assert path_of(driver) == "/@bsouth/admin/tenantapp/note/"
+    assert listed_titles(driver) == ["South note"]
+    assert not driver.find_elements(By.CSS_SELECTOR, "a.addlink")
+    with page_load(driver):
+        driver.find_element(By.LINK_TEXT, "South note").click()
+    assert path_of(driver) == "/@bsouth/admin/tenantapp/note/1/change/"
+    assert not driver.find_elements(By.ID, "id_title"), "a viewer gets no input"
+    assert not driver.find_elements(By.NAME, "_save")
+    readonly = driver.find_element(By.CSS_SELECTOR, ".field-title .readonly").text
+    assert readonly == "South note"
+    # The selector still lists both schemas.
+    assert header_schema(driver) == "bsouth"
+    options = driver.find_elements(By.CSS_SELECTOR, "#schemaswitch-schema option")
+    assert {o.get_attribute("value") for o in options} >= {"bnorth", "bsouth"}
+
+    if strict_csp:
+        assert csp_violations(driver) == []
+
+
+@pytest.fixture
 def many_schemas(transactional_db) -> SimpleNamespace:
     """A staff user with twenty schemas: enough for the filter box. Rows only: the index
     page used here reads no schema's tables."""

@@ -439,3 +439,40 @@ def test_malformed_roles_are_an_error(settings):
 
     settings.SCHEMASWITCH_ROLES = {"admin": {"actions": ["fly"]}}
     assert "schemaswitch_admin.E018" in {m.id for m in checks.run_checks()}
+
+
+def schema_history(schema):
+    return [
+        e.get_change_message()
+        for e in LogEntry.objects.filter(object_id=str(schema.pk)).order_by("pk")
+        if e.content_type.model_class() is Schema
+    ]
+
+
+def test_role_changes_by_a_superuser_are_in_the_schemas_history(world):
+    north, south, alice = world
+    root = SuperUserFactory()
+    client = logged_in(root)
+    bob = UserFactory(username="bob")
+    client.post(
+        "/admin/schemaswitch_admin/schema/",
+        {
+            "action": "add_members",
+            "_selected_action": [str(north.pk)],
+            "apply": "yes",
+            "users": [str(bob.pk)],
+            "role": "viewer",
+        },
+    )
+    client.post(
+        "/admin/schemaswitch_admin/schema/",
+        {
+            "action": "remove_members",
+            "_selected_action": [str(south.pk)],
+            "apply": "yes",
+            "users": [str(alice.pk)],
+        },
+    )
+    assert Membership.objects.get(user=bob, schema=north).role == "viewer"
+    assert any("bob" in m and "viewer" in m for m in schema_history(north))
+    assert any("Removed" in m and "alice" in m for m in schema_history(south))

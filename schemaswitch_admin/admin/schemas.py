@@ -209,6 +209,7 @@ class SchemaAdmin(admin.ModelAdmin):
                 if (schema.pk, user.pk) not in existing
             ]
             Membership.objects.bulk_create(new)
+            self._log_members(request, new, _("Added member %(user)s with role %(role)s."))
             self.message_user(
                 request,
                 ngettext(
@@ -230,9 +231,11 @@ class SchemaAdmin(admin.ModelAdmin):
             request.POST if "apply" in request.POST else None, schema_ids=schema_ids
         )
         if form.is_valid():
-            removed, _by_model = Membership.objects.filter(
+            going = Membership.objects.filter(
                 schema_id__in=schema_ids, user__in=form.cleaned_data["users"]
-            ).delete()
+            ).select_related("user", "schema")
+            self._log_members(request, list(going), _("Removed member %(user)s (role %(role)s)."))
+            removed, _by_model = going.delete()
             self.message_user(
                 request,
                 ngettext(
@@ -245,6 +248,15 @@ class SchemaAdmin(admin.ModelAdmin):
             )
             return None
         return self._members_page(request, queryset, form, "remove_members", _("Remove members"))
+
+    def _log_members(self, request: HttpRequest, memberships: list[Any], message: str) -> None:
+        """Membership changes go to each schema's own history (who gave whom which role)."""
+        for membership in memberships:
+            self.log_change(
+                request,
+                membership.schema,
+                message % {"user": membership.user, "role": membership.role},
+            )
 
     def _members_page(
         self, request: HttpRequest, queryset: QuerySet, form: Any, action: str, title: str
