@@ -21,7 +21,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Permission
+from django.db.models import Q, QuerySet
 
 from . import roles
 from .state import get_active_schema
@@ -70,3 +74,51 @@ class SchemaRoleBackend(ModelBackend):
         ):
             return True
         return super().has_module_perms(user_obj, app_label)
+
+    def with_perm(
+        self,
+        perm: str | Permission,
+        is_active: bool = True,
+        include_superusers: bool = True,
+        obj: Any = None,
+    ) -> QuerySet:
+        """Users holding ``perm``: for a private permission, the members of the active schema
+        whose role grants it (and superusers), not those granted it globally."""
+        if isinstance(perm, Permission):
+            perm = f"{perm.content_type.app_label}.{perm.codename}"
+        if not isinstance(perm, str) or not roles.is_private_permission(perm):
+            return super().with_perm(perm, is_active, include_superusers, obj)
+        User = get_user_model()
+        if obj is not None:
+            return User._default_manager.none()
+        granting = [r.name for r in roles.defined_roles().values() if roles.role_grants(r, perm)]
+        schema = get_active_schema()
+        holds = Q(pk__in=[])
+        if schema is not None and granting:
+            holds = Q(
+                schema_memberships__schema__name=schema, schema_memberships__role__in=granting
+            )
+        if include_superusers:
+            holds |= Q(is_superuser=True)
+        users = User._default_manager.filter(holds)
+        if is_active is not None:
+            users = users.filter(is_active=is_active)
+        return users.distinct()
+
+    # Django's async permission API (``user.ahas_perm``...) must give the same answers: the
+    # inherited async methods would read ModelBackend's unfiltered global permissions.
+
+    async def aget_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        return await sync_to_async(self.get_user_permissions)(user_obj, obj)
+
+    async def aget_group_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        return await sync_to_async(self.get_group_permissions)(user_obj, obj)
+
+    async def aget_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        return await sync_to_async(self.get_all_permissions)(user_obj, obj)
+
+    async def ahas_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+        return await sync_to_async(self.has_perm)(user_obj, perm, obj)
+
+    async def ahas_module_perms(self, user_obj: Any, app_label: str) -> bool:
+        return await sync_to_async(self.has_module_perms)(user_obj, app_label)

@@ -476,3 +476,59 @@ def test_role_changes_by_a_superuser_are_in_the_schemas_history(world):
     assert Membership.objects.get(user=bob, schema=north).role == "viewer"
     assert any("bob" in m and "viewer" in m for m in schema_history(north))
     assert any("Removed" in m and "alice" in m for m in schema_history(south))
+
+
+def test_the_async_permission_api_gives_the_same_answers(world):
+    from asgiref.sync import async_to_sync
+
+    north, south, alice = world
+    alice.user_permissions.set(Permission.objects.filter(content_type__app_label="tenantapp"))
+    alice = fresh(alice)
+
+    async def ask(schema):
+        with schema_context(schema):
+            return (
+                await alice.ahas_perm("tenantapp.change_note"),
+                await alice.ahas_perm("tenantapp.view_note"),
+                await alice.ahas_module_perms("tenantapp"),
+                "tenantapp.change_note" in await alice.aget_all_permissions(),
+            )
+
+    assert async_to_sync(ask)("north") == (True, True, True, True)
+    assert async_to_sync(ask)("south") == (False, True, True, False)
+    assert async_to_sync(ask)(None) == (False, False, False, False)
+
+
+def test_with_perm_lists_the_members_whose_role_grants_it_here(world):
+    from django.contrib.auth import get_user_model
+
+    north, south, alice = world
+    globally = UserFactory(username="globally")
+    globally.user_permissions.set(Permission.objects.filter(codename="change_note"))
+    root = SuperUserFactory()
+    User = get_user_model()
+    with schema_context("north"):
+        assert set(User.objects.with_perm("tenantapp.change_note")) == {alice, root}
+    with schema_context("south"):
+        assert set(User.objects.with_perm("tenantapp.change_note")) == {root}
+        assert set(User.objects.with_perm("tenantapp.view_note")) == {alice, root}
+
+
+def test_migration_0004_turns_the_old_default_member_into_editor_and_back(world):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    migration = importlib.import_module("schemaswitch_admin.migrations.0004_membership_roles")
+    north, south, alice = world
+    Membership.objects.filter(user=alice, schema=north).update(role="member")
+    editor = SimpleNamespace(connection=connection)
+
+    migration.members_become_editors(apps, editor)
+    assert dict(Membership.objects.values_list("schema__name", "role")) == {
+        "north": "editor",
+        "south": "viewer",
+    }
+    migration.editors_become_members(apps, editor)
+    assert Membership.objects.get(schema=north).role == "member"
