@@ -25,7 +25,9 @@ from .world import built_world
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
-REQUESTS = 2000
+# Enough to interleave thousands of statements from 40 clients on 4 server connections: with
+# the mode off the same load leaks hundreds of times (docs/reliability.md).
+REQUESTS = 1200
 CONCURRENCY = 40
 SERVER_CONNECTIONS = 4
 
