@@ -308,8 +308,22 @@ def _is_relative_to_script_prefix(name: str) -> bool:
     return isinstance(value, str) and value.startswith(probe) and value != probe
 
 
-ROLE_BACKEND = "schemaswitch_admin.auth.SchemaRoleBackend"
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+def _model_backend_beside_role_backend(paths: list[str]) -> bool:
+    """A role backend (or subclass) next to any other ``ModelBackend`` (``AllowAllUsers...``,
+    ``RemoteUserBackend``, a project's e-mail login): the other one grants globally."""
+    from django.contrib.auth.backends import ModelBackend
+
+    from .admin_site import backend_class, is_role_backend
+
+    role = [path for path in paths if is_role_backend(path)]
+    others = [
+        path
+        for path in paths
+        if path not in role
+        and isinstance(backend_class(path), type)
+        and issubclass(backend_class(path), ModelBackend)  # type: ignore[arg-type]
+    ]
+    return bool(role and others)
 
 
 @checks.register
@@ -329,8 +343,7 @@ def check_roles(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMess
                 id="schemaswitch_admin.E018",
             )
         )
-    backends = list(getattr(settings, "AUTHENTICATION_BACKENDS", ()))
-    if ROLE_BACKEND in backends and MODEL_BACKEND in backends:
+    if _model_backend_beside_role_backend(list(getattr(settings, "AUTHENTICATION_BACKENDS", ()))):
         problems.append(
             checks.Warning(
                 "ModelBackend is installed next to SchemaRoleBackend: its global permissions "
