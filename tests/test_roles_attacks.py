@@ -213,3 +213,33 @@ def test_permissions_of_a_proxy_or_unmanaged_private_model_follow_the_role(
         assert alice.has_perm(f"tenantapp.view_{opts.model_name}")
     with schema_context("north"):  # owner there
         assert alice.has_perm(perm)
+
+
+@pytest.fixture
+def shared_proxy_in_private_app():
+    from django.contrib.auth import get_user_model
+
+    meta = type("Meta", (), {"proxy": True, "app_label": "tenantapp"})
+    model = type("Helpdesk", (get_user_model(),), {"__module__": __name__, "Meta": meta})
+    roles.clear_caches()
+    yield model
+    del apps.all_models["tenantapp"][model._meta.model_name]
+    apps.clear_cache()
+    roles.clear_caches()
+
+
+@pytest.mark.usefixtures("role_backend")
+def test_a_proxy_of_a_shared_model_in_a_private_app_keeps_global_permissions(
+    world, shared_proxy_in_private_app
+):
+    """Its rows are the shared ones (``auth_user`` in public): a role must not grant them."""
+    _north, _south, alice, carol, _dave = world
+    content_type = ContentType.objects.get_for_model(
+        shared_proxy_in_private_app, for_concrete_model=False
+    )
+    Permission.objects.create(content_type=content_type, codename="change_helpdesk", name="c")
+    carol.user_permissions.add(Permission.objects.get(codename="change_helpdesk"))
+    alice, carol = fresh(alice), fresh(carol)
+    with schema_context("north"):  # both owners here; only carol holds the global grant
+        assert not alice.has_perm("tenantapp.change_helpdesk")
+        assert carol.has_perm("tenantapp.change_helpdesk")
