@@ -329,12 +329,18 @@ def _model_backend_beside_role_backend(paths: list[str]) -> bool:
 @checks.register
 def check_roles(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """Roles only limit rights when nothing grants private permissions globally."""
-    from .roles import RoleConfigurationError, clear_caches, defined_roles
+    from .roles import (
+        DEFAULT_ROLE,
+        RoleConfigurationError,
+        clear_caches,
+        default_role,
+        defined_roles,
+    )
 
     problems: list[checks.CheckMessage] = []
     clear_caches()
     try:
-        defined_roles()
+        defined = defined_roles()
     except RoleConfigurationError as exc:
         problems.append(
             checks.Error(
@@ -343,6 +349,18 @@ def check_roles(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMess
                 id="schemaswitch_admin.E018",
             )
         )
+    else:
+        wanted = getattr(settings, "SCHEMASWITCH_DEFAULT_ROLE", DEFAULT_ROLE)
+        if wanted not in defined:
+            # The runtime fallback is the first role, which is often the most powerful one.
+            problems.append(
+                checks.Error(
+                    f"SCHEMASWITCH_DEFAULT_ROLE {wanted!r} is not among SCHEMASWITCH_ROLES: "
+                    f"new memberships would get {default_role()!r}, the first role.",
+                    hint="Set SCHEMASWITCH_DEFAULT_ROLE to the role a new member should get.",
+                    id="schemaswitch_admin.E018",
+                )
+            )
     if _model_backend_beside_role_backend(list(getattr(settings, "AUTHENTICATION_BACKENDS", ()))):
         problems.append(
             checks.Warning(

@@ -243,3 +243,31 @@ def test_a_proxy_of_a_shared_model_in_a_private_app_keeps_global_permissions(
     with schema_context("north"):  # both owners here; only carol holds the global grant
         assert not alice.has_perm("tenantapp.change_helpdesk")
         assert carol.has_perm("tenantapp.change_helpdesk")
+
+
+# -- the role new memberships get ------------------------------------------------------------
+
+
+def test_roles_without_the_default_role_are_reported_rather_than_defaulting_to_owner(
+    settings,
+):
+    """Renaming ``editor`` in a copy of the default roles silently made every new member
+    (``create_schema --member NAME``, the Schema admin's "add members", ``Membership()``) an
+    owner: the first role defined."""
+    settings.SCHEMASWITCH_ROLES = {
+        "owner": {"actions": ["view", "add", "change", "delete"], "manage_members": True},
+        "member": {"actions": ["view"]},
+    }
+    assert roles.default_role() == "owner"  # the fallback the check must report
+    assert "schemaswitch_admin.E018" in [m.id for m in check_roles()]
+
+
+def test_an_explicit_default_role_that_is_not_defined_is_reported(settings):
+    settings.SCHEMASWITCH_DEFAULT_ROLE = "member"
+    assert "schemaswitch_admin.E018" in [m.id for m in check_roles()]
+
+
+def test_a_defined_default_role_is_not_reported(settings):
+    settings.SCHEMASWITCH_ROLES = {"owner": {"manage_members": True}, "member": {}}
+    settings.SCHEMASWITCH_DEFAULT_ROLE = "member"
+    assert not [m for m in check_roles() if m.level >= checks.WARNING]
