@@ -33,12 +33,20 @@ def managed_schema(request: HttpRequest) -> str | None:
     return schema if role is not None and role.manage_members else None
 
 
+def _active_users() -> dict[str, bool]:
+    """Members whose user can log in (a custom user model may have no ``is_active`` field:
+    then every user can, as for Django's ``ModelBackend``)."""
+    fields = {f.name for f in get_user_model()._meta.get_fields()}
+    return {"user__is_active": True} if "is_active" in fields else {}
+
+
 def _owners_left(schema_name: str, without: Any) -> bool:
     from ..models import Membership
 
     owners = roles.roles_with("manage_members")
+    # A deactivated owner cannot log in to manage anything: they do not count.
     return (
-        Membership.objects.filter(schema__name=schema_name, role__in=owners)
+        Membership.objects.filter(schema__name=schema_name, role__in=owners, **_active_users())
         .exclude(pk=without.pk)
         .exists()
     )
@@ -54,7 +62,7 @@ def _removes_every_owner(schema_name: str, memberships: Any) -> bool:
     if not any(m.role in owners for m in going):
         return False
     return not (
-        Membership.objects.filter(schema__name=schema_name, role__in=owners)
+        Membership.objects.filter(schema__name=schema_name, role__in=owners, **_active_users())
         .exclude(pk__in=[m.pk for m in going])
         .exists()
     )
