@@ -13,6 +13,7 @@ Not in the ``admin`` package: Django imports the default site's class while it d
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.module_loading import import_string
 
 from . import roles
 from .responses import safe_redirect
@@ -29,7 +31,25 @@ BACKEND = "schemaswitch_admin.auth.SchemaRoleBackend"
 
 
 def roles_in_use() -> bool:
-    return BACKEND in settings.AUTHENTICATION_BACKENDS
+    return any(is_role_backend(path) for path in settings.AUTHENTICATION_BACKENDS)
+
+
+@lru_cache(maxsize=32)
+def backend_class(path: str) -> type | None:
+    """The backend class at ``path`` (``None`` when it does not import: Django's own login
+    then reports it)."""
+    try:
+        return import_string(path)
+    except ImportError:
+        return None
+
+
+def is_role_backend(path: str) -> bool:
+    """``SchemaRoleBackend`` or a project's subclass of it (e.g. one adding login by e-mail)."""
+    from .auth import SchemaRoleBackend
+
+    cls = backend_class(path)
+    return isinstance(cls, type) and issubclass(cls, SchemaRoleBackend)
 
 
 def has_staff_role_here(user: Any) -> bool:

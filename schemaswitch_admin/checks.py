@@ -308,19 +308,39 @@ def _is_relative_to_script_prefix(name: str) -> bool:
     return isinstance(value, str) and value.startswith(probe) and value != probe
 
 
-ROLE_BACKEND = "schemaswitch_admin.auth.SchemaRoleBackend"
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+def _model_backend_beside_role_backend(paths: list[str]) -> bool:
+    """A role backend (or subclass) next to any other ``ModelBackend`` (``AllowAllUsers...``,
+    ``RemoteUserBackend``, a project's e-mail login): the other one grants globally."""
+    from django.contrib.auth.backends import ModelBackend
+
+    from .admin_site import backend_class, is_role_backend
+
+    role = [path for path in paths if is_role_backend(path)]
+    others = [
+        path
+        for path in paths
+        if path not in role
+        and isinstance(backend_class(path), type)
+        and issubclass(backend_class(path), ModelBackend)  # type: ignore[arg-type]
+    ]
+    return bool(role and others)
 
 
 @checks.register
 def check_roles(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """Roles only limit rights when nothing grants private permissions globally."""
-    from .roles import RoleConfigurationError, clear_caches, defined_roles
+    from .roles import (
+        DEFAULT_ROLE,
+        RoleConfigurationError,
+        clear_caches,
+        default_role,
+        defined_roles,
+    )
 
     problems: list[checks.CheckMessage] = []
     clear_caches()
     try:
-        defined_roles()
+        defined = defined_roles()
     except RoleConfigurationError as exc:
         problems.append(
             checks.Error(
@@ -329,8 +349,19 @@ def check_roles(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMess
                 id="schemaswitch_admin.E018",
             )
         )
-    backends = list(getattr(settings, "AUTHENTICATION_BACKENDS", ()))
-    if ROLE_BACKEND in backends and MODEL_BACKEND in backends:
+    else:
+        wanted = getattr(settings, "SCHEMASWITCH_DEFAULT_ROLE", DEFAULT_ROLE)
+        if wanted not in defined:
+            # The runtime fallback is the first role, which is often the most powerful one.
+            problems.append(
+                checks.Error(
+                    f"SCHEMASWITCH_DEFAULT_ROLE {wanted!r} is not among SCHEMASWITCH_ROLES: "
+                    f"new memberships would get {default_role()!r}, the first role.",
+                    hint="Set SCHEMASWITCH_DEFAULT_ROLE to the role a new member should get.",
+                    id="schemaswitch_admin.E018",
+                )
+            )
+    if _model_backend_beside_role_backend(list(getattr(settings, "AUTHENTICATION_BACKENDS", ()))):
         problems.append(
             checks.Warning(
                 "ModelBackend is installed next to SchemaRoleBackend: its global permissions "

@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_permission_codename
 from django.utils.translation import gettext_lazy as _
 
-from .sharing import private_models
+from .sharing import is_shared_model
 
 #: The actions Django's default permissions are made of.
 ACTIONS = ("view", "add", "change", "delete")
@@ -121,13 +122,24 @@ def get_role(name: str | None) -> Role | None:
     return defined_roles().get(name)
 
 
+def _models_with_private_rows() -> list[type]:
+    """Private models, and the proxies and unmanaged models that read a schema's rows too
+    (``private_models`` leaves them out: they own no table to create). A proxy is private
+    when the model it stands for is: a proxy of ``User`` in a private app stays shared."""
+    return [
+        model
+        for model in apps.get_models()
+        if not is_shared_model(model._meta.concrete_model or model)
+    ]
+
+
 @lru_cache(maxsize=1)
 def private_permissions() -> dict[str, tuple[str, str | None]]:
     """Every permission of a private model, ``"app_label.codename"`` →
     ``(model label, action or None for a custom permission)``. Computed from the model
     registry, no statement: the ``Permission`` rows Django creates carry exactly these."""
     found: dict[str, tuple[str, str | None]] = {}
-    for model in private_models(include_auto_created=False):
+    for model in _models_with_private_rows():
         opts = model._meta
         for action in opts.default_permissions:
             codename = get_permission_codename(action, opts)

@@ -33,13 +33,37 @@ def managed_schema(request: HttpRequest) -> str | None:
     return schema if role is not None and role.manage_members else None
 
 
+def _active_users() -> dict[str, bool]:
+    """Members whose user can log in (a custom user model may have no ``is_active`` field:
+    then every user can, as for Django's ``ModelBackend``)."""
+    fields = {f.name for f in get_user_model()._meta.get_fields()}
+    return {"user__is_active": True} if "is_active" in fields else {}
+
+
 def _owners_left(schema_name: str, without: Any) -> bool:
     from ..models import Membership
 
     owners = roles.roles_with("manage_members")
+    # A deactivated owner cannot log in to manage anything: they do not count.
     return (
-        Membership.objects.filter(schema__name=schema_name, role__in=owners)
+        Membership.objects.filter(schema__name=schema_name, role__in=owners, **_active_users())
         .exclude(pk=without.pk)
+        .exists()
+    )
+
+
+def _removes_every_owner(schema_name: str, memberships: Any) -> bool:
+    """Whether deleting ``memberships`` together leaves ``schema_name`` without an owner
+    (each one alone may go while another is left, so a per-object check is not enough)."""
+    from ..models import Membership
+
+    owners = roles.roles_with("manage_members")
+    going = list(memberships)
+    if not any(m.role in owners for m in going):
+        return False
+    return not (
+        Membership.objects.filter(schema__name=schema_name, role__in=owners, **_active_users())
+        .exclude(pk__in=[m.pk for m in going])
         .exists()
     )
 
@@ -114,6 +138,15 @@ class OwnerScopedMembershipMixin:
         owners = roles.roles_with("manage_members")
         # The last owner stays: removing them would leave the schema without one.
         return obj is None or obj.role not in owners or _owners_left(obj.schema.name, obj)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """The delete page and the bulk action refuse (as for a missing permission) a
+        deletion that would take away every owner at once."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)  # type: ignore[misc]
+        scope = self.is_scoped(request)
+        if scope is not None and _removes_every_owner(scope, objs):
+            perms_needed.add(_("the last owner of the schema"))
+        return deleted, counts, perms_needed, protected
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)  # type: ignore[misc]
