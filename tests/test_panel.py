@@ -160,7 +160,7 @@ def test_panel_lists_the_users_memberships(client, demo, toolbar):
     memberships = panel.get_stats()["memberships"]
     assert [(m["name"], m["role"], m["current"]) for m in memberships] == [
         ("acme", "administrator", False),
-        ("globex", "member", True),
+        ("globex", "viewer", True),
     ]
     assert panel.get_stats()["superuser_all"] is False
 

@@ -313,11 +313,6 @@ def test_the_admin_login_of_a_member_elsewhere_does_not_lead_off_site(world):
 
 
 @pytest.mark.usefixtures("role_backend")
-@pytest.mark.xfail(
-    strict=True,
-    reason="not fixed: scoping is decided by the global *view* permission, so a global "
-    "view_membership switches an owner's management of their schema off",
-)
 def test_an_owner_with_a_global_view_permission_on_memberships_still_manages_their_schema(
     world,
 ):

@@ -112,7 +112,9 @@ class OwnerScopedMembershipMixin:
         return None if global_allowed else managed_schema(request)
 
     def is_scoped(self, request: HttpRequest) -> str | None:
-        return self._scope(request, super().has_view_permission(request))  # type: ignore[misc]
+        # Decided by the global *change* permission: a global view alone must not switch an
+        # owner's management off, nor hand them the unscoped form (schema and user editable).
+        return self._scope(request, super().has_change_permission(request))  # type: ignore[misc]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return super().has_module_permission(request) or self.is_scoped(request) is not None  # type: ignore[misc]
