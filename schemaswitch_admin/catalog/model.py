@@ -9,6 +9,9 @@ Fields keep the catalog's own one-letter codes (``pg_class.relkind``, ``pg_attri
 attidentity``...) so the data says what PostgreSQL said; the renderers own the SQL words.
 Definitions are PostgreSQL's own deparsed text, printed while only the source schema was on
 ``search_path``, so the source's objects appear unqualified.
+
+Records are named tuples, held by one frozen ``Catalog``: as immutable as frozen dataclasses
+and about five times cheaper to build, which counts when a read makes one per column.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
+class Column(NamedTuple):
     """A column of a table, view or materialized view (``pg_attribute``)."""
 
     attnum: int
@@ -48,8 +51,7 @@ class Column:
     own_type: bool = False
 
 
-@dataclass(frozen=True)
-class Relation:
+class Relation(NamedTuple):
     """A table, view, materialized view, sequence or index (``pg_class``)."""
 
     oid: int
@@ -65,13 +67,8 @@ class Relation:
     definition: str | None = None
     columns: tuple[Column, ...] = ()
 
-    @cached_property
-    def columns_by_attnum(self) -> Mapping[int, Column]:
-        return MappingProxyType({column.attnum: column for column in self.columns})
 
-
-@dataclass(frozen=True, slots=True)
-class Constraint:
+class Constraint(NamedTuple):
     """A constraint of a table (``pg_constraint``), in ``pg_get_constraintdef`` text."""
 
     oid: int
@@ -82,13 +79,13 @@ class Constraint:
     table: int
     definition: str
     validated: bool = True
-    #: Foreign keys: the referenced table and the unique index they rely on.
+    #: Foreign keys: the referenced table; keys and foreign keys: the unique index they are
+    #: (``conindid``) or rely on.
     referenced: int = 0
-    index: int = 0
+    key_index: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class EnumType:
+class EnumType(NamedTuple):
     """An enum type defined in the source schema, its labels in sort order."""
 
     oid: int
@@ -96,8 +93,7 @@ class EnumType:
     labels: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class FunctionSetting:
+class FunctionSetting(NamedTuple):
     """One ``SET`` clause of a function (``proconfig`` stores ``name=value``)."""
 
     name: str
@@ -106,8 +102,7 @@ class FunctionSetting:
     path: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Function:
+class Function(NamedTuple):
     """A function, procedure or window function (``pg_proc``)."""
 
     oid: int
@@ -143,8 +138,7 @@ class Function:
     uses_row_type: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Sequence:
+class Sequence(NamedTuple):
     """A sequence (``pg_sequence``) and what owns it, if anything."""
 
     oid: int
@@ -165,8 +159,7 @@ class Sequence:
     owner_column: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Index:
+class Index(NamedTuple):
     """An index that no constraint owns, as ``pg_get_indexdef`` prints it."""
 
     oid: int
@@ -174,8 +167,7 @@ class Index:
     definition: str
 
 
-@dataclass(frozen=True, slots=True)
-class Trigger:
+class Trigger(NamedTuple):
     """A user trigger (``pg_get_triggerdef``) and its firing state (``tgenabled``)."""
 
     oid: int
@@ -186,8 +178,7 @@ class Trigger:
     state: str = "O"
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     """A rewrite rule other than a view's own (``pg_get_ruledef``)."""
 
     oid: int
@@ -196,8 +187,7 @@ class Rule:
     definition: str
 
 
-@dataclass(frozen=True, slots=True)
-class Comment:
+class Comment(NamedTuple):
     """A comment on an object of the schema (``pg_description``)."""
 
     #: The catalog the object lives in: ``pg_class``, ``pg_constraint``, ``pg_proc``...
@@ -230,6 +220,16 @@ class Catalog:
     @cached_property
     def relations_by_oid(self) -> Mapping[int, Relation]:
         return MappingProxyType({relation.oid: relation for relation in self.relations})
+
+    def column(self, table: int, attnum: int) -> Column | None:
+        """Column ``attnum`` of relation ``table``, if both are in the schema."""
+        return self._columns.get((table, attnum))
+
+    @cached_property
+    def _columns(self) -> Mapping[tuple[int, int], Column]:
+        return MappingProxyType(
+            {(r.oid, c.attnum): c for r in self.relations for c in r.columns}
+        )
 
     def of_kind(self, *kinds: str) -> tuple[Relation, ...]:
         """The relations of these ``relkind`` values, in catalog order."""

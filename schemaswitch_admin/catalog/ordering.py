@@ -59,7 +59,7 @@ def bare_table_order(catalog: Catalog) -> TableOrder:
     for relid in tables:
         for con in catalog.constraints_of(relid):
             if con.kind in ("p", "u"):
-                key_index[con.index] = relid
+                key_index[con.key_index] = relid
     graph = {
         relid: {
             con.referenced
@@ -84,7 +84,7 @@ def bare_table_order(catalog: Catalog) -> TableOrder:
                 declared = con.validated and (
                     con.referenced not in tables
                     or (
-                        key_index.get(con.index) == con.referenced
+                        key_index.get(con.key_index) == con.referenced
                         and (con.referenced == relid or con.referenced in created)
                     )
                 )

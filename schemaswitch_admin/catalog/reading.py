@@ -300,35 +300,38 @@ class _Reader:
         for row in self._rows(_COLUMNS):
             (relid, attnum, name, type_, base, not_null, not_null_name, identity, generated,
              expression, collation, storage, compression, own_type) = row
+            # Positional: one per column, and keywords make a named tuple slower to build.
             columns.setdefault(relid, []).append(
                 Column(
-                    attnum=attnum,
-                    name=name,
-                    type=type_,
-                    base_type=base,
-                    not_null=not_null,
-                    not_null_name=not_null_name,
-                    identity=identity,
-                    generated=generated,
-                    expression=expression,
-                    collation=(collation[0], collation[1]) if collation else None,
-                    storage=storage,
-                    compression=compression or None,
-                    own_type=own_type,
+                    attnum,
+                    name,
+                    type_,
+                    base,
+                    not_null,
+                    not_null_name,
+                    identity,
+                    generated,
+                    expression,
+                    (collation[0], collation[1]) if collation else None,
+                    storage,
+                    compression or None,
+                    own_type,
                 )
             )
         return tuple(
-            Relation(
-                oid=oid,
-                name=name,
-                kind=kind,
-                unlogged=persistence == "u",
-                populated=populated,
-                options=tuple((k, v) for k, v in options),
-                definition=definition,
-                columns=tuple(columns.get(oid, ())),
-            )
-            for oid, name, kind, persistence, populated, options, definition in rows
+            [
+                Relation(
+                    oid,
+                    name,
+                    kind,
+                    persistence == "u",
+                    populated,
+                    tuple([(k, v) for k, v in options]),
+                    definition,
+                    tuple(columns.get(oid, ())),
+                )
+                for oid, name, kind, persistence, populated, options, definition in rows
+            ]
         )
 
     def constraints(self) -> tuple[Constraint, ...]:

@@ -43,6 +43,7 @@ class _Targets:
 
     def __init__(self, catalog: Catalog) -> None:
         self.relations = catalog.relations_by_oid
+        self.columns = catalog.column
         self.constraints = {c.oid: (c.name, c.table) for c in catalog.constraints}
         self.triggers = {t.oid: (t.name, t.table) for t in catalog.triggers}
         self.rules = {r.oid: (r.name, r.table) for r in catalog.rules}
@@ -55,7 +56,7 @@ class _Targets:
             relation = self.relations[oid]
             if not comment.subid:
                 return [_RELKIND_WORD[relation.kind] + " ", *in_target(relation.name)]
-            column = relation.columns_by_attnum.get(comment.subid)
+            column = self.columns(oid, comment.subid)
             if column is None:
                 return None
             return [

@@ -28,7 +28,7 @@ def owning_column(catalog: Catalog, sequence: Sequence) -> tuple[Relation, Colum
     table = catalog.relations_by_oid.get(sequence.owner_table)
     if table is None or table.kind != "r":
         return None
-    column = table.columns_by_attnum.get(sequence.owner_column)
+    column = catalog.column(table.oid, sequence.owner_column)
     return None if column is None else (table, column)
 
 

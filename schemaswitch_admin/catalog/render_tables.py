@@ -21,16 +21,19 @@ from .script import Piece, Statement, alter_table, in_target, qualified, stateme
 
 
 def render_tables(catalog: Catalog, order: TableOrder, history_table: str) -> list[Statement]:
+    tables = catalog.of_kind("r")
+    # Composed once, used by both forms of CREATE TABLE.
+    columns = {table.oid: column_definitions(table) for table in tables}
     statements = [
         _create_table(
             "tables_bare",
             table,
-            column_definitions(table) + inline_constraints(catalog, table, order),
+            columns[table.oid] + inline_constraints(catalog, table, order),
         )
         for table in order.tables
     ]
-    for table in catalog.of_kind("r"):
-        statements.append(_create_table("tables_data", table, column_definitions(table)))
+    for table in tables:
+        statements.append(_create_table("tables_data", table, columns[table.oid]))
         statements += _copy_rows(catalog.source, table, history_table)
     return statements
 

@@ -93,17 +93,30 @@ class CloneScript:
     ) -> CloneScript:
         """Render the statements' composables for ``context`` (the connection whose quoting
         rules apply) and keep them per section, in the order given."""
-        sections: dict[str, list[Part]] = {name: [] for name, _runs in SECTIONS}
+        # Per section, the finished parts and the text since the last hole: joined once, as
+        # a template of thousands of tables makes sections of megabytes.
+        sections: dict[str, tuple[list[Part], list[str]]] = {
+            name: ([], []) for name, _runs in SECTIONS
+        }
         for one in statements:
-            parts = sections[one.section]
-            for piece in (*one.pieces, ";\n"):
-                if isinstance(piece, sql.Composable):
-                    piece = piece.as_string(context)
-                if isinstance(piece, str) and parts and isinstance(parts[-1], str):
-                    parts[-1] += piece
-                else:
+            parts, text = sections[one.section]
+            for piece in one.pieces:
+                if isinstance(piece, str):
+                    text.append(piece)
+                elif isinstance(piece, _Target):
+                    if text:
+                        parts.append("".join(text))
+                        text.clear()
                     parts.append(piece)
-        return cls(MappingProxyType({name: tuple(parts) for name, parts in sections.items()}))
+                else:
+                    text.append(piece.as_string(context))
+            text.append(";\n")
+        for parts, text in sections.values():
+            if text:
+                parts.append("".join(text))
+        return cls(
+            MappingProxyType({name: tuple(parts) for name, (parts, _text) in sections.items()})
+        )
 
     def compose(self, target: str, *, with_data: bool) -> sql.Composed:
         """The script for ``target``; the name is quoted by ``sql.Identifier``."""
