@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from psycopg import sql
 
 from . import conf
-from .catalog import CatalogReader, CloneScript, UnsupportedSchemaObject
+from .catalog import CloneScript, UnsupportedSchemaObject, clone_script
 from .exceptions import TemplateSchemaMissing
 from .migrating import migrations_table
 from .validation import validate_activatable_name, validate_schema_name
@@ -252,7 +252,7 @@ def _script_for(
             .format(sql.Identifier(source))
             .as_string(context)
         )
-        script = CatalogReader(cursor, source, namespace, migrations_table(), context).read()
+        script = clone_script(cursor, source, namespace, migrations_table(), context)
     with _scripts_lock:
         if key not in _scripts and len(_scripts) >= _MAX_CACHED:
             _scripts.pop(next(iter(_scripts)))

@@ -16,6 +16,7 @@ from schemaswitch_admin import conf, schema_context
 from schemaswitch_admin.cloning import (
     SchemaAlreadyExists,
     UnsupportedSchemaObject,
+    clear_clone_cache,
     clone_schema,
     drop_pg_schema,
 )
@@ -596,6 +597,48 @@ def test_a_cached_clone_costs_the_same_few_queries_however_big_the_template():
     # Savepoint, fingerprint, the whole script in one message, savepoint release.
     assert len(small) == len(big) == 4
     assert "extra_4" in big[2]["sql"] and "extra_4" not in small[2]["sql"]
+
+
+def _uncached_clone_queries(name: str) -> list[dict]:
+    clear_clone_cache()
+    fetch("SELECT 1")
+    with CaptureQueriesContext(connection) as queries:
+        clone_schema(TEMPLATE, name)
+    return list(queries)
+
+
+def test_reading_the_template_costs_one_statement_per_kind_of_object_however_many_objects():
+    small = _uncached_clone_queries("read_small")
+    for i in range(4):
+        table = sql.Identifier(TEMPLATE, f"more_{i}")
+        fetch(
+            sql.SQL(
+                "CREATE TABLE {} (id serial PRIMARY KEY, parent integer REFERENCES {}, "
+                "label text UNIQUE CHECK (label <> ''))"
+            ).format(table, table)
+        )
+        fetch(sql.SQL("CREATE INDEX {} ON {} (lower(label))").format(
+            sql.Identifier(f"more_{i}_lower"), table))
+        fetch(sql.SQL("CREATE VIEW {} AS SELECT id FROM {}").format(
+            sql.Identifier(TEMPLATE, f"more_{i}_ids"), table))
+        fetch(sql.SQL("CREATE TYPE {} AS ENUM ('a')").format(
+            sql.Identifier(TEMPLATE, f"more_{i}_kind")))
+        fetch(sql.SQL("CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql "
+                      "AS 'BEGIN RETURN NEW; END'").format(
+            sql.Identifier(TEMPLATE, f"more_{i}_touch")))
+        fetch(sql.SQL("CREATE TRIGGER touch BEFORE UPDATE ON {} FOR EACH ROW "
+                      "EXECUTE FUNCTION {}()").format(
+            table, sql.Identifier(TEMPLATE, f"more_{i}_touch")))
+        fetch(sql.SQL("CREATE RULE keep AS ON DELETE TO {} DO INSTEAD NOTHING").format(table))
+        fetch(sql.SQL("COMMENT ON COLUMN {}.label IS 'shown'").format(table))
+    big = _uncached_clone_queries("read_big")
+
+    # Savepoint, fingerprint, the source on the path, 12 reads (unsupported objects,
+    # relations, columns, constraints, enums, functions, sequences, view references, indexes,
+    # triggers, rules, comments), the script, savepoint release.
+    assert len(small) == len(big) == 17
+    assert "more_3_ids" in big[-2]["sql"]
+    assert describe_schema("read_big") == describe_schema(TEMPLATE)
 
 
 def test_a_function_pinned_to_the_source_search_path_is_pinned_to_the_clone():
