@@ -146,7 +146,7 @@ def markdown(result: dict[str, Any]) -> str:
                    "per schema"], mem_rows),
             "",
             "PostgreSQL never gives that memory back while the connection lives; "
-            "[reliability.md](reliability.md#many-schemas-and-connection-memory) says how "
+            "[many-schemas.md](many-schemas.md#connection-memory-recycle-connections) says how "
             "long to keep connections.",
         ]
     return "\n".join(lines)

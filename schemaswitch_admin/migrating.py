@@ -282,9 +282,10 @@ class SchemaMigrator:
             batches.put(batch)
         results: list[SchemaResult] = []
         errors: list[BaseException] = []
+        stop = threading.Event()
 
         def next_batch() -> Iterator[list[str]]:
-            while True:
+            while not stop.is_set():
                 try:
                     yield batches.get_nowait()
                 except queue.Empty:
@@ -292,10 +293,13 @@ class SchemaMigrator:
 
         def work() -> None:
             try:
-                mine = self._run_batches(next_batch(), len(names))
+                mine = self._run_batches(next_batch(), len(names), stop)
                 with self._lock:
                     results.extend(mine)
             except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+                # Not a schema's failure (those are results) but the run's, e.g. a lost
+                # connection: stop the others, as one job would have stopped.
+                stop.set()
                 with self._lock:
                     errors.append(exc)
             finally:
@@ -307,14 +311,24 @@ class SchemaMigrator:
         ]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
+        try:
+            for thread in threads:
+                thread.join()
+        except BaseException:
+            # CONTROL-C: no thread starts another schema; the schemas under way finish
+            # (each migration is its own transaction) before the run stops.
+            stop.set()
+            for thread in threads:
+                thread.join()
+            raise
         if errors:
             raise errors[0]
         return results
 
-    def _run_batches(self, batches: Iterable[list[str]], total: int) -> list[SchemaResult]:
-        """Migrate each batch's schemas on this thread's connection."""
+    def _run_batches(
+        self, batches: Iterable[list[str]], total: int, stop: threading.Event | None = None
+    ) -> list[SchemaResult]:
+        """Migrate each batch's schemas on this thread's connection, until ``stop`` is set."""
         results: list[SchemaResult] = []
         groups: dict[History, _Group] = {}
         connection = connections[self.using]
@@ -322,6 +336,8 @@ class SchemaMigrator:
         for batch in batches:
             histories = read_histories(self.using, batch)
             for schema in batch:
+                if stop is not None and stop.is_set():
+                    break
                 started = time.perf_counter()
                 result = SchemaResult(schema)
                 try:
