@@ -74,10 +74,11 @@ def _windows(entry: dict[str, Any], sample: int) -> list[tuple[str, list[float],
     times, hits = entry["times"], entry["hits"]
     # The first creation of a process reads the template's catalog (once, then cached):
     # left out, so the first window shows the steady cost.
-    out = [(f"2–{sample + 1}", times[1 : sample + 1], hits.get("1", []))]
+    out = [(f"2–{sample + 1}", times["1"], hits.get("1", []))]
     for mark in entry["marks"]:
         label = f"{mark - sample + 1:,}–{mark:,}"
-        out.append((label, times[mark - sample : mark], hits.get(str(mark - sample), [])))
+        start = str(mark - sample)
+        out.append((label, times[start], hits.get(start, [])))
     return out
 
 
@@ -229,7 +230,10 @@ def create(count: int, sample: int, marks: list[int], memory: bool) -> dict[str,
         if before is not None and window is not None:
             with connection.cursor() as cursor:
                 hits[window].append(_buffers(cursor) - before)
-    entry = {"count": count, "marks": marks, "times": times, "hits": hits}
+    # Only the windows are kept: the report compares them, and 10,000 times would bloat
+    # benchmarks.json.
+    windows = {str(start): times[start : start + sample] for start in sorted(counted)}
+    entry = {"count": count, "marks": marks, "times": windows, "hits": hits}
     if memory:
         entry["memory"] = backend_memory(marks)
     return entry
