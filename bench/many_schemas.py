@@ -1,7 +1,8 @@
 """Benchmark 3: migrating a fleet of schemas.
 
-100 and 1,000 schemas of a generated app (8 models, 6 migrations): (a) ``migrate`` with
-nothing to apply, (b) one new migration, an ``AddField`` with a default plus an ``AddIndex``.
+100, 1,000 and 10,000 schemas (medium size: 100 and 1,000) of a generated app (8 models, 6
+migrations): (a) ``migrate`` with nothing to apply, (b) one new migration, an ``AddField``
+with a default plus an ``AddIndex``; at the largest count also with ``--jobs 2``.
 Each command runs in its own process, timed from the outside (wall, including Django's
 start-up) and inside (the command alone), with the process's peak RSS. The floor is the
 same work done by psycopg in a loop over the schemas: (a) reading each schema's
