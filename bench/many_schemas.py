@@ -1,7 +1,8 @@
 """Benchmark 3: migrating a fleet of schemas.
 
-100 and 1,000 schemas of a generated app (8 models, 6 migrations): (a) ``migrate`` with
-nothing to apply, (b) one new migration, an ``AddField`` with a default plus an ``AddIndex``.
+100, 1,000 and 10,000 schemas (medium size: 100 and 1,000) of a generated app (8 models, 6
+migrations): (a) ``migrate`` with nothing to apply, (b) one new migration, an ``AddField``
+with a default plus an ``AddIndex``; at the largest count also with ``--jobs 2``.
 Each command runs in its own process, timed from the outside (wall, including Django's
 start-up) and inside (the command alone), with the process's peak RSS. The floor is the
 same work done by psycopg in a loop over the schemas: (a) reading each schema's
@@ -28,8 +29,11 @@ from .report import Target, fmt_mb, fmt_ms, fmt_ratio, fmt_s, table
 TITLE = "Migrating many schemas"
 SIZES: dict[str, dict[str, Any]] = {
     "tiny": {"counts": [2, 3], "repeats": 1, "tenants_counts": [2]},
-    "full": {"counts": [100, 1000], "repeats": 3, "tenants_counts": [100, 1000]},
+    "medium": {"counts": [100, 1000], "repeats": 1, "tenants_counts": []},
+    "full": {"counts": [100, 1000, 10000], "repeats": 3, "tenants_counts": [100, 1000]},
 }
+#: Connections of the parallel runs (``migrate --jobs``), at the largest count only.
+JOBS = 2
 HISTORY = 6
 TEMPLATE = "__template__"
 TENANTS_BASE = "tenant_template"
@@ -51,7 +55,8 @@ def run(size: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-gen-") as tmp:
         gen = Path(tmp)
         for count in cfg["counts"]:
-            entry = {"schemaswitch": _ours(gen, count, cfg["repeats"])}
+            jobs = JOBS if count == cfg["counts"][-1] else 1
+            entry = {"schemaswitch": _ours(gen, count, cfg["repeats"], jobs)}
             if tenants and count in cfg["tenants_counts"]:
                 entry["tenants"] = _theirs(gen, count)
             by_count[str(count)] = entry
@@ -66,7 +71,7 @@ def _timed(child: ChildRun) -> dict[str, float]:
     return {"wall": child.wall, "command": child.result["seconds"], "rss_mb": child.max_rss_mb}
 
 
-def _ours(gen: Path, count: int, repeats: int) -> dict[str, Any]:
+def _ours(gen: Path, count: int, repeats: int, jobs: int = 1) -> dict[str, Any]:
     db = db_name("migrate_schemaswitch")
     env = _env(gen)
     out: dict[str, Any] = {}
@@ -81,6 +86,11 @@ def _ours(gen: Path, count: int, repeats: int) -> dict[str, Any]:
             _timed(run_child("many_schemas:migrate", SCHEMASWITCH, db, {}, **env))
             for _ in range(repeats)
         ]
+        if jobs > 1:
+            out["noop_jobs"] = [
+                _timed(run_child("many_schemas:migrate", SCHEMASWITCH, db, {"jobs": jobs}, **env))
+                for _ in range(repeats)
+            ]
         appgen.write_app(gen, migrations=HISTORY, extra=True)
         ddl = run_child("many_schemas:migration_sql", SCHEMASWITCH, db, {}, **env).result
         out["apply_floor"] = _apply_raw(db, schemas, ddl)
@@ -91,6 +101,18 @@ def _ours(gen: Path, count: int, repeats: int) -> dict[str, Any]:
                 _timed(run_child("many_schemas:migrate", SCHEMASWITCH, db, {}, **env))
             )
             _expect_applied(db, schemas)
+        if jobs > 1:
+            # Alternating with --jobs 1 would be fairer on a busy machine; the runs above
+            # and these are back to back, which is as close as it gets here.
+            out["jobs"] = jobs
+            out["apply_jobs"] = []
+            for _ in range(repeats):
+                _unapply_raw(db, schemas)
+                out["apply_jobs"].append(
+                    _timed(run_child("many_schemas:migrate", SCHEMASWITCH, db, {"jobs": jobs},
+                                     **env))
+                )
+                _expect_applied(db, schemas)
         out["sql"] = ddl
     return out
 
@@ -220,6 +242,17 @@ def _rows(result: dict[str, Any], phase: str) -> list[list[str]]:
                 fmt_ratio(command / floor),
             ]
         )
+        parallel = ours.get(f"{phase}_jobs")
+        if parallel:
+            command = _median(parallel, "command")
+            rows.append(
+                [
+                    f"{int(count):,}", f"schemaswitch_admin `migrate --jobs {ours['jobs']}`",
+                    fmt_s(_median(parallel, "wall")), fmt_s(command),
+                    fmt_ms(command / n * 1000), fmt_mb(max(r["rss_mb"] for r in parallel)),
+                    fmt_s(floor), fmt_ratio(command / floor),
+                ]
+            )
         theirs = entry.get("tenants")
         if theirs:
             for executor, label in (("standard", "standard"), ("multiprocessing", "2 processes")):
@@ -268,7 +301,8 @@ def markdown(result: dict[str, Any]) -> str:
         "schemas it visited (the template, or django-tenants' base tenant, included). "
         "schemaswitch_admin's figures are the median of "
         f"{cfg['repeats']} runs, django-tenants' of one. Peak RSS of a process pool is its "
-        "largest process.",
+        "largest process. At the largest count `migrate --jobs 2` ran too (two threads, "
+        "each with its own connection, on a machine with two cores that PostgreSQL shares).",
         "",
         "(a) Nothing to apply. Floor: one `SELECT` of `django_migrations` per schema.",
         "",
@@ -311,8 +345,23 @@ def targets(result: dict[str, Any]) -> list[Target]:
     }
     growth = max(per_large[p] / per_small[p] for p in per_large)
     rss = max(r["rss_mb"] for entry in result["counts"].values()
-              for phase in ("noop", "apply") for r in entry["schemaswitch"][phase])
-    return [
+              for phase in ("noop", "apply", "noop_jobs", "apply_jobs")
+              for r in entry["schemaswitch"].get(phase, []))
+    parallel = []
+    if big.get("apply_jobs"):
+        jobs_wall = _median(big["apply_jobs"], "wall")
+        speedup = apply_wall / jobs_wall
+        parallel.append(
+            Target(
+                f"{n_large} schemas, AddField + AddIndex: `--jobs {big['jobs']}` faster than "
+                "one job (2 cores shared with PostgreSQL)",
+                f"{fmt_ratio(speedup)} ({fmt_s(apply_wall)} → {fmt_s(jobs_wall)}, wall; "
+                f"vs floor {fmt_ratio(jobs_wall / floor)})",
+                speedup > 1,
+                f"{fmt_ratio(speedup)}",
+            )
+        )
+    return parallel + [
         Target(
             f"{n_large} schemas, nothing to apply, under 5 s (wall)",
             f"{fmt_s(noop_wall)} (command alone {fmt_s(noop)})",
@@ -320,16 +369,12 @@ def targets(result: dict[str, Any]) -> list[Target]:
             fmt_s(noop_wall - 5),
         ),
         Target(
-            f"{n_large} schemas, AddField + AddIndex, under 10 s (wall)",
-            f"{fmt_s(apply_wall)} (command alone {fmt_s(apply)})",
-            apply_wall < 10,
-            fmt_s(apply_wall - 10),
-        ),
-        Target(
-            f"{n_large} schemas, AddField + AddIndex within 10x the raw DDL floor",
-            f"{fmt_ratio(apply / floor)} ({fmt_s(apply)} vs {fmt_s(floor)})",
-            apply / floor <= 10,
-            f"{fmt_ratio(apply / floor)} > 10x",
+            f"{n_large} schemas, AddField + AddIndex within 2x the raw floor (whole process "
+            "vs the floor loop)",
+            f"{fmt_ratio(apply_wall / floor)} ({fmt_s(apply_wall)} vs {fmt_s(floor)}; "
+            f"command alone {fmt_ratio(apply / floor)})",
+            apply_wall / floor <= 2,
+            f"{fmt_ratio(apply_wall / floor)} > 2x",
         ),
         Target(
             f"Per-schema cost flat from {n_small} to {n_large} schemas (within 1.25x)",
@@ -394,11 +439,11 @@ def clone_fleet(source: str, names: list[str]) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - started}
 
 
-def migrate() -> dict[str, float]:
+def migrate(jobs: int = 1) -> dict[str, float]:
     from django.core.management import call_command
 
     started = time.perf_counter()
-    call_command("migrate", interactive=False)
+    call_command("migrate", interactive=False, jobs=jobs)
     return {"seconds": time.perf_counter() - started}
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import creation, fixtures, many_schemas, request_overhead, snapshot
+from . import creation, fixtures, fleet, many_schemas, request_overhead, snapshot
 from .proc import REPO
 from .report import Target, table, targets_table
 
@@ -29,6 +29,7 @@ PARTS: dict[str, ModuleType] = {
     "migrate": many_schemas,
     "fixtures": fixtures,
     "snapshot": snapshot,
+    "fleet": fleet,
 }
 DEFAULT_OUTPUT = REPO / "docs" / "benchmarks.md"
 _RESULTS = re.compile(r"<!-- bench-results\n(.*?)\n-->", re.S)
@@ -39,9 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("parts", nargs="*", metavar="part",
                         help=f"which benchmarks to run: {', '.join(PARTS)} (default: all)")
-    parser.add_argument("--size", choices=["tiny", "full"], default="full",
-                        help="tiny: a few seconds per part, to check the harness; full: the "
-                        "sizes the report is about (default)")
+    parser.add_argument("--size", choices=["tiny", "medium", "full"], default="full",
+                        help="tiny: a few seconds per part, to check the harness; medium: "
+                        "1,000 schemas where a part has that size (fleet, migrate); full: "
+                        "the sizes the report is about (default)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
                         help=f"report to rewrite (default: {DEFAULT_OUTPUT.relative_to(REPO)})")
     options = parser.parse_args(argv)
@@ -49,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
     chosen = options.parts or list(PARTS)
+    lacking = [name for name in chosen if options.size not in PARTS[name].SIZES]
+    if lacking:
+        parser.error(f"part(s) {', '.join(lacking)} have no size {options.size}")
 
     from .machine import describe
 

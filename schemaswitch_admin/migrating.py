@@ -17,6 +17,8 @@ each schema costs only what it really needs:
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -227,6 +229,14 @@ def _leave_abandoned_transactions(connection: Any, depth: int, exc: Exception) -
 
 
 class SchemaMigrator:
+    """Migrates a list of schemas, one transaction per migration and a result per schema.
+
+    With ``jobs`` above 1 the schemas are shared out in small batches among that many
+    threads, each with its own database connection (Django keeps one per thread) and its own
+    executors, so no migration state is shared between threads. What each schema gets is the
+    same as with one job: its own transactions, its own history, its own result.
+    """
+
     def __init__(
         self,
         using: str,
@@ -236,25 +246,98 @@ class SchemaMigrator:
         fake_initial: bool = False,
         progress: Callable[[int, int, SchemaResult], None] | None = None,
         plan_only: bool = False,
+        jobs: int = 1,
     ) -> None:
+        if jobs < 1:
+            raise ValueError("jobs must be at least 1")
         self.using = using
         self.targets_for = targets_for
         self.fake = fake
         self.fake_initial = fake_initial
         self.progress = progress
         self.plan_only = plan_only
+        self.jobs = jobs
         self.plans: dict[str, list] = {}
+        self._lock = threading.Lock()
+        self._done = 0
 
     def run(self, schemas: Iterable[str]) -> Summary:
         names = list(schemas)
-        summary = Summary()
+        self._done = 0
+        if self.jobs == 1 or len(names) < 2:
+            results = self._run_batches(_batched(names, BATCH_SIZE), len(names))
+        else:
+            results = self._run_parallel(names)
+        order = {name: position for position, name in enumerate(names)}
+        results.sort(key=lambda r: order[r.schema])
+        return Summary(results)
+
+    def _run_parallel(self, names: list[str]) -> list[SchemaResult]:
+        """Small batches (several per thread), so a slow schema does not leave the other
+        threads idle at the end; at most ``BATCH_SIZE``, so each history query stays one
+        query per batch."""
+        size = max(1, min(BATCH_SIZE, -(-len(names) // (self.jobs * 4))))
+        batches: queue.SimpleQueue[list[str]] = queue.SimpleQueue()
+        for batch in _batched(names, size):
+            batches.put(batch)
+        results: list[SchemaResult] = []
+        errors: list[BaseException] = []
+        stop = threading.Event()
+
+        def next_batch() -> Iterator[list[str]]:
+            while not stop.is_set():
+                try:
+                    yield batches.get_nowait()
+                except queue.Empty:
+                    return
+
+        def work() -> None:
+            try:
+                mine = self._run_batches(next_batch(), len(names), stop)
+                with self._lock:
+                    results.extend(mine)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+                # Not a schema's failure (those are results) but the run's, e.g. a lost
+                # connection: stop the others, as one job would have stopped.
+                stop.set()
+                with self._lock:
+                    errors.append(exc)
+            finally:
+                connections[self.using].close()
+
+        threads = [
+            threading.Thread(target=work, name=f"migrate-{number}")
+            for number in range(min(self.jobs, len(names)))
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                thread.join()
+        except BaseException:
+            # CONTROL-C: no thread starts another schema; the schemas under way finish
+            # (each migration is its own transaction) before the run stops.
+            stop.set()
+            for thread in threads:
+                thread.join()
+            raise
+        if errors:
+            raise errors[0]
+        return results
+
+    def _run_batches(
+        self, batches: Iterable[list[str]], total: int, stop: threading.Event | None = None
+    ) -> list[SchemaResult]:
+        """Migrate each batch's schemas on this thread's connection, until ``stop`` is set."""
+        results: list[SchemaResult] = []
         groups: dict[History, _Group] = {}
-        done = 0
         connection = connections[self.using]
         depth = len(connection.atomic_blocks)
-        for batch in _batched(names, BATCH_SIZE):
+        for batch in batches:
             histories = read_histories(self.using, batch)
             for schema in batch:
+                if stop is not None and stop.is_set():
+                    break
                 started = time.perf_counter()
                 result = SchemaResult(schema)
                 try:
@@ -266,11 +349,16 @@ class SchemaMigrator:
                     result.error = f"{type(exc).__name__}: {exc}"
                     _leave_abandoned_transactions(connection, depth, exc)
                 result.seconds = time.perf_counter() - started
-                summary.results.append(result)
-                done += 1
-                if self.progress:
-                    self.progress(done, len(names), result)
-        return summary
+                results.append(result)
+                self._report(total, result)
+        return results
+
+    def _report(self, total: int, result: SchemaResult) -> None:
+        # One lock for the count and the line, so lines come out numbered in order.
+        with self._lock:
+            self._done += 1
+            if self.progress:
+                self.progress(self._done, total, result)
 
     def _migrate_one(
         self, schema: str, history: History, groups: dict[History, _Group], result: SchemaResult

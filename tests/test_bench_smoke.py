@@ -48,6 +48,7 @@ def _report_untouched_by(run):
         ("creation", "Schema creation"),
         ("migrate", "Migrating many schemas"),
         ("snapshot", "Per-tenant snapshot"),
+        ("fleet", "A fleet of schemas"),
     ],
 )
 def test_benchmark_part_runs_at_tiny_size_and_writes_its_report(tmp_path, part, heading):
@@ -90,4 +91,12 @@ def test_unknown_part_is_refused(tmp_path):
 
     assert done.returncode == 2
     assert "unknown part" in done.stderr
+    assert not (tmp_path / "out.md").exists()
+
+
+def test_a_size_a_part_does_not_have_is_refused_before_anything_runs(tmp_path):
+    done = run_bench("requests", "fleet", "--size", "medium", output=tmp_path / "out.md")
+
+    assert done.returncode == 2
+    assert "part(s) requests have no size medium" in done.stderr
     assert not (tmp_path / "out.md").exists()

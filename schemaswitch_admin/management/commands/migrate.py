@@ -43,6 +43,14 @@ class Command(DjangoMigrateCommand):
             action="store_true",
             help="Migrate only the shared apps in 'public'.",
         )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            metavar="N",
+            help="Migrate schemas over N database connections in parallel (default 1). "
+            "Each schema still gets its own transactions and history.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         database = options["database"]
@@ -56,6 +64,7 @@ class Command(DjangoMigrateCommand):
                 validate_schema_name(name)
             except InvalidSchemaName as exc:
                 raise CommandError(exc.messages[0]) from None
+        self._check_jobs(database, options.get("jobs", 1))
 
         if not names:
             if options["verbosity"] >= 1:
@@ -69,6 +78,19 @@ class Command(DjangoMigrateCommand):
 
         schemas = self._schemas_to_migrate(database, names)
         self._run_schemas(database, schemas, options)
+
+    @staticmethod
+    def _check_jobs(database: str, jobs: Any) -> None:
+        """Refuse what parallel connections cannot do, before anything is migrated."""
+        if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+            raise CommandError(f"--jobs must be a whole number of at least 1, not {jobs!r}.")
+        if jobs > 1 and connections[database].in_atomic_block:
+            # The other connections cannot see this transaction's schemas and rows, and
+            # their commits would not roll back with it.
+            raise CommandError(
+                "--jobs above 1 cannot run inside a transaction (atomic block); "
+                "run migrate outside it or with --jobs 1."
+            )
 
     def _schemas_to_migrate(self, database: str, names: list[str]) -> list[str]:
         Schema = get_schema_model()
@@ -142,6 +164,7 @@ class Command(DjangoMigrateCommand):
             fake_initial=options["fake_initial"],
             progress=progress,
             plan_only=plan_only,
+            jobs=options.get("jobs", 1),
         )
         summary = migrator.run(schemas)
         failed = summary.failed
