@@ -10,6 +10,7 @@ schemas a test enters are real ones (``build_world``).
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 from django.utils import timezone
 
+from schemaswitch_admin.admin import SchemaAdmin
 from schemaswitch_admin.models import Membership, Schema
 from tests.admin_support import (
     NOTES_URL,
@@ -38,6 +40,7 @@ from tests.admin_support import (
 CHOOSE_URL = "/schemas/choose/"
 SCHEMA_CHANGELIST = "/admin/schemaswitch_admin/schema/"
 JSON = {"Accept": "application/json"}
+SchemaAdminColumns = list(SchemaAdmin.list_display)
 
 
 def add_rows(count: int, prefix: str = "bulk", start: int = 0) -> list[Schema]:
@@ -132,6 +135,24 @@ def test_selector_lists_the_users_most_recently_used_schemas_first(world, settin
     options = selector_options(logged_in(user).get("/admin/"))
 
     assert [v for v, _s in options if v] == ["bulk_00000", "bulk_00007", "bulk_00009"]
+
+
+def test_selector_fills_its_limit_with_the_active_then_the_latest_used(world, settings):
+    settings.SCHEMASWITCH_SELECTOR_LIMIT = 3
+    rows = add_rows(10)
+    user = make_staff(world.south, *rows, username="busy")
+    now = timezone.now()
+    for age, index in enumerate([3, 8, 1, 5, 0]):  # newest first
+        Membership.objects.filter(user=user, schema=rows[index]).update(
+            last_used_at=now - timedelta(minutes=age)
+        )
+    client = logged_in(user)
+    switch(client, "south")  # also the newest use now
+    Membership.objects.filter(user=user, schema=world.south).update(last_used_at=None)
+
+    options = selector_options(client.get(f"/@south{NOTES_URL}"))
+
+    assert options == [("bulk_00003", False), ("bulk_00008", False), ("south", True)]
 
 
 def test_selector_never_lists_schemas_the_user_may_not_use(world, settings):
@@ -386,3 +407,56 @@ def test_membership_pages_pick_schemas_by_raw_id_not_a_list(superuser_client):
     assert [e for e in find(response, "select") if e.attrs.get("name") == "schema"] == [
         descendants(selector_form(response), "select")[0]
     ]  # the header's, bounded; the form has none
+
+
+def test_schema_changelist_sorted_by_members_orders_every_schema(superuser_client):
+    rows = add_rows(150)
+    few_members, many_members = rows[140], rows[7]
+    make_staff(many_members, few_members, username="both")
+    make_staff(many_members, username="one")
+    make_staff(many_members, username="two")  # 3: more than the world's south (2)
+    members_column = SchemaAdminColumns.index("member_count") + 1
+
+    descending = superuser_client.get(SCHEMA_CHANGELIST, {"o": f"-{members_column}"})
+    ascending = superuser_client.get(SCHEMA_CHANGELIST, {"o": str(members_column)})
+
+    shown = descending.context["cl"].result_list
+    counts = [s.member_count for s in shown]
+    assert shown[0].name == many_members.name and counts[:4] == [3, 2, 1, 1]
+    assert few_members.name in {s.name for s in shown[:4]}
+    assert counts == sorted(counts, reverse=True)
+    assert many_members.name not in {s.name for s in ascending.context["cl"].result_list}
+    assert descending.context["cl"].result_count == 153
+
+
+def test_schema_changelist_counts_members_for_its_page_only(superuser_client):
+    """The member counts are a correlated subquery: neither the list's counts nor its page
+    aggregate over every schema (``GROUP BY``), unless the list is sorted by them."""
+    add_rows(150)
+
+    _count, response = statements(superuser_client, SCHEMA_CHANGELIST)
+    with CaptureQueriesContext(connection) as queries:
+        superuser_client.get(SCHEMA_CHANGELIST, {"q": "branch", "is_active__exact": "1"})
+
+    assert len(response.context["cl"].result_list) == 100
+    every_schema = re.compile(r'GROUP BY (1\b|"schemaswitch_admin_schema")')
+    assert not [q["sql"] for q in queries if every_schema.search(q["sql"])]
+    assert [q["sql"] for q in queries if "GROUP BY" in q["sql"]]  # the per-row count
+
+
+def test_schema_changelist_sorted_by_members_costs_the_same_statements(superuser_client):
+    members_column = SchemaAdminColumns.index("member_count") + 1
+    url = f"{SCHEMA_CHANGELIST}?o=-{members_column}"
+    few, _response = statements(superuser_client, url)
+    add_rows(147)
+    many, _response = statements(superuser_client, url)
+
+    assert few == many
+
+
+def test_schema_changelist_ignores_a_tampered_sort(superuser_client):
+    add_rows(5)
+
+    for o in ("99", "-99", "x", "4.4.-4", "-0"):
+        response = superuser_client.get(SCHEMA_CHANGELIST, {"o": o})
+        assert response.status_code == 200, o
