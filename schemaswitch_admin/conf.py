@@ -90,10 +90,11 @@ def resume_last_schema() -> bool:
 
 def selector_limit() -> int:
     """At most this many schemas in the admin header's selector; the chooser page (search,
-    pages) reaches the others. At least 1 (the active schema is always listed)."""
-    return max(1, int(getattr(settings, "SCHEMASWITCH_SELECTOR_LIMIT", 30)))
+    pages) reaches the others. The active schema is always among them (check ``E103``
+    keeps it at least 1)."""
+    return int(getattr(settings, "SCHEMASWITCH_SELECTOR_LIMIT", 30))
 
 
 def chooser_page_size() -> int:
     """Schemas per page of the chooser."""
-    return max(1, int(getattr(settings, "SCHEMASWITCH_CHOOSER_PAGE_SIZE", 50)))
+    return int(getattr(settings, "SCHEMASWITCH_CHOOSER_PAGE_SIZE", 50))

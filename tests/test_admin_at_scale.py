@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import checks
 from django.db import connection
 from django.template import Context, Template
 from django.test import RequestFactory
@@ -460,3 +461,22 @@ def test_schema_changelist_ignores_a_tampered_sort(superuser_client):
     for o in ("99", "-99", "x", "4.4.-4", "-0"):
         response = superuser_client.get(SCHEMA_CHANGELIST, {"o": o})
         assert response.status_code == 200, o
+
+
+# -- settings ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [0, -5, "30", 2.5, None, True])
+@pytest.mark.parametrize("name", ["SCHEMASWITCH_SELECTOR_LIMIT", "SCHEMASWITCH_CHOOSER_PAGE_SIZE"])
+def test_a_limit_that_is_not_a_positive_integer_is_reported(settings, name, value):
+    setattr(settings, name, value)
+
+    found = [m for m in checks.run_checks(tags=["admin"]) if m.id == "schemaswitch_admin.E103"]
+
+    assert len(found) == 1 and name in found[0].msg
+
+
+def test_the_default_limits_pass_the_check():
+    found = [m for m in checks.run_checks(tags=["admin"]) if m.id == "schemaswitch_admin.E103"]
+
+    assert found == []
