@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import creation, fixtures, many_schemas, request_overhead, snapshot
+from . import admin_pages, creation, fixtures, many_schemas, request_overhead, snapshot
 from .proc import REPO
 from .report import Target, table, targets_table
 
@@ -29,6 +29,7 @@ PARTS: dict[str, ModuleType] = {
     "migrate": many_schemas,
     "fixtures": fixtures,
     "snapshot": snapshot,
+    "admin": admin_pages,
 }
 DEFAULT_OUTPUT = REPO / "docs" / "benchmarks.md"
 _RESULTS = re.compile(r"<!-- bench-results\n(.*?)\n-->", re.S)

@@ -48,6 +48,7 @@ def _report_untouched_by(run):
         ("creation", "Schema creation"),
         ("migrate", "Migrating many schemas"),
         ("snapshot", "Per-tenant snapshot"),
+        ("admin", "Admin pages over many schemas"),
     ],
 )
 def test_benchmark_part_runs_at_tiny_size_and_writes_its_report(tmp_path, part, heading):
