@@ -86,3 +86,15 @@ def base_template() -> str:
 def resume_last_schema() -> bool:
     """Logging in makes the user's most recently used schema the session's choice again."""
     return bool(getattr(settings, "SCHEMASWITCH_RESUME_LAST_SCHEMA", True))
+
+
+def selector_limit() -> int:
+    """At most this many schemas in the admin header's selector; the chooser page (search,
+    pages) reaches the others. The active schema is always among them (check ``E103``
+    keeps it at least 1)."""
+    return int(getattr(settings, "SCHEMASWITCH_SELECTOR_LIMIT", 30))
+
+
+def chooser_page_size() -> int:
+    """Schemas per page of the chooser."""
+    return int(getattr(settings, "SCHEMASWITCH_CHOOSER_PAGE_SIZE", 50))

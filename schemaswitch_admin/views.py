@@ -6,15 +6,16 @@ import json
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import F, OuterRef, Subquery
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
 from . import conf
-from .access import usable_schemas
+from .listing import clean_search, ranked_schemas
 from .responses import bad_request, page_context, refusal, safe_next, safe_redirect, wants_json
 from .selection import SESSION_KEY, switch_session
 from .urlmarker import rebind
@@ -68,20 +69,18 @@ def switch(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def choose(request: HttpRequest) -> HttpResponse:
-    """List the schemas the user may use, the most recently used first."""
-    from .models import Membership
-
-    last_used = Membership.objects.filter(schema=OuterRef("pk"), user=request.user).values(
-        "last_used_at"
-    )[:1]
-    schemas = list(
-        usable_schemas(request.user)
-        .annotate(last_used_at=Subquery(last_used))
-        .order_by(F("last_used_at").desc(nulls_last=True), "name")
-    )
+    """The schemas the user may use, a page at a time: the most recently used first, then by
+    name; ``q`` searches names and display names. A superuser over ten thousand schemas gets
+    one page of them, cut by PostgreSQL, never the whole list. A page number out of range
+    shows the last page; one that is not a number, the first."""
     current = getattr(request, "schema", None)
+    search = clean_search(request.GET.get("q", ""))
+    page = Paginator(
+        ranked_schemas(request.user, search=search), conf.chooser_page_size()
+    ).get_page(request.GET.get("page"))
     chosen = request.session.get(SESSION_KEY)
-    last = next((s for s in schemas if s.last_used_at is not None), None)
+    first = page.object_list[0] if page.number == 1 and page.object_list else None
+    last = first if first is not None and first.last_used_at is not None else None
     next_url = safe_next(request, request.GET.get("next")) or ""
     if wants_json(request):
         return JsonResponse(
@@ -94,9 +93,13 @@ def choose(request: HttpRequest) -> HttpResponse:
                         "last_used_at": s.last_used_at,
                         "current": current is not None and s.pk == current.pk,
                     }
-                    for s in schemas
+                    for s in page.object_list
                 ],
                 "current": None if current is None else current.name,
+                "q": search,
+                "page": page.number,
+                "num_pages": page.paginator.num_pages,
+                "count": page.paginator.count,
             }
         )
     return render(
@@ -105,7 +108,10 @@ def choose(request: HttpRequest) -> HttpResponse:
         {
             **page_context(request, next_url),
             "title": _("Choose a schema"),
-            "schemas": schemas,
+            "schemas": page.object_list,
+            "page_obj": page,
+            "page_links": _page_links(page, search, next_url),
+            "q": search,
             "current_schema": current,
             "last_used_schema": last,
             "deliberately_none": chosen == "",
@@ -113,3 +119,22 @@ def choose(request: HttpRequest) -> HttpResponse:
             **({"back_url": next_url} if next_url else {}),
         },
     )
+
+
+def _page_links(page: Any, search: str, next_url: str) -> dict[str, str | None]:
+    """Query strings of the neighbouring pages, keeping the search and ``next``."""
+
+    def link(number: int) -> str:
+        params = {"page": number}
+        if search:
+            params["q"] = search
+        if next_url:
+            params["next"] = next_url
+        return "?" + urlencode(params)
+
+    return {
+        "first": link(1) if page.has_previous() else None,
+        "previous": link(page.previous_page_number()) if page.has_previous() else None,
+        "next": link(page.next_page_number()) if page.has_next() else None,
+        "last": link(page.paginator.num_pages) if page.has_next() else None,
+    }

@@ -446,6 +446,36 @@ def test_a_filter_that_matches_nothing_says_so_instead_of_an_empty_list(
         assert csp_violations(driver) == []
 
 
+def test_beyond_the_selector_limit_the_filter_searches_every_schema_in_the_chooser(
+    browser, live_server, many_schemas, strict_csp, settings
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    settings.SCHEMASWITCH_SELECTOR_LIMIT = 5
+    driver = browser
+    log_in(driver, live_server.url, "many")
+    assert len(visible_options(driver)) == 5 + 1  # and the "choose a schema" prompt
+    box = driver.find_element(By.ID, "schemaswitch-filter")
+    more = driver.find_element(By.CSS_SELECTOR, "a.schemaswitch-more")
+
+    box.send_keys("tan")
+
+    assert driver.find_element(By.ID, "schemaswitch-no-match").is_displayed()
+    assert more.get_attribute("href").endswith("/schemas/choose/?next=%2Fadmin%2F&q=tan")
+    with page_load(driver):
+        box.send_keys(Keys.ENTER)
+    assert path_of(driver) == "/schemas/choose/?next=%2Fadmin%2F&q=tan"
+    buttons = driver.find_elements(By.CSS_SELECTOR, ".schemaswitch-item button")
+    assert [b.text for b in buttons] == ["Tango"]
+    with page_load(driver):
+        buttons[0].click()
+    assert path_of(driver) == "/@fx_tango/admin/"
+    assert header_schema(driver) == "fx_tango"
+    if strict_csp:
+        assert csp_violations(driver) == []
+
+
 INFO_BG = {"light": "rgb(204, 239, 255)", "dark": "rgb(38, 88, 149)"}
 
 

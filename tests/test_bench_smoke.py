@@ -49,6 +49,7 @@ def _report_untouched_by(run):
         ("migrate", "Migrating many schemas"),
         ("snapshot", "Per-tenant snapshot"),
         ("fleet", "A fleet of schemas"),
+        ("admin", "Admin pages over many schemas"),
     ],
 )
 def test_benchmark_part_runs_at_tiny_size_and_writes_its_report(tmp_path, part, heading):

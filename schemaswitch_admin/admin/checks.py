@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.admin.sites import all_sites
 from django.core import checks
 
@@ -70,3 +71,24 @@ def check_member_limited_autocomplete(
                     )
                 )
     return warnings
+
+
+#: Settings that bound how many schemas one page lists.
+PAGE_LIMIT_SETTINGS = ("SCHEMASWITCH_SELECTOR_LIMIT", "SCHEMASWITCH_CHOOSER_PAGE_SIZE")
+
+
+@checks.register(checks.Tags.admin)
+def check_page_limits(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """A bad limit would only show when the first page renders the selector or the chooser;
+    say so at start-up instead."""
+    errors = []
+    for name in PAGE_LIMIT_SETTINGS:
+        value = getattr(settings, name, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            errors.append(
+                checks.Error(
+                    f"{name} must be a positive integer, not {value!r}.",
+                    id="schemaswitch_admin.E103",
+                )
+            )
+    return errors

@@ -18,12 +18,14 @@ from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from ..access import usable_schemas
+from .. import conf
 from ..admin.logentries import entry_admin_url, schema_of, visible_log_entries, with_schema_switch
 from ..admin.pages import OBJECT_PAGES, PageKind, admin_page, next_url_after_switch
+from ..listing import selector_schemas
 from ..schema_model import get_schema_model
 from ..sharing import is_shared_model
 from ..state import get_active_schema
@@ -68,7 +70,9 @@ def schema_selector(context: template.Context) -> dict[str, Any]:
 
     ``next`` is computed here, on the server, from the page being shown: lists stay, a
     private object's page goes to its model's list (the object is not in the other schema).
-    Costs one query.
+    At most ``SCHEMASWITCH_SELECTOR_LIMIT`` schemas (the active one, the most recently used,
+    then by name), and a link to the chooser when the user may use more: a superuser over
+    ten thousand schemas must not get ten thousand options on every page. Costs one query.
     """
     request = _request(context)
     if (
@@ -82,17 +86,28 @@ def schema_selector(context: template.Context) -> dict[str, Any]:
         switch_url = reverse("schemaswitch_admin:switch")
     except NoReverseMatch:
         return {"show": False}
-    schemas = list(usable_schemas(request.user).order_by("name"))
     active = get_active_schema()
+    schemas, more = selector_schemas(request.user, active, conf.selector_limit())
+    next_url = next_url_after_switch(request)
     return {
         "show": bool(schemas),
         "schemas": schemas,
         "active_name": active,
         "active_known": any(schema.name == active for schema in schemas),
         "switch_url": switch_url,
-        "next_url": next_url_after_switch(request),
-        "show_filter": len(schemas) > FILTER_THRESHOLD,
+        "next_url": next_url,
+        "show_filter": more or len(schemas) > FILTER_THRESHOLD,
+        "chooser_url": _chooser_url(next_url) if more else None,
     }
+
+
+def _chooser_url(next_url: str) -> str | None:
+    """The chooser, returning to where the selector would have gone."""
+    try:
+        url = reverse("schemaswitch_admin:choose")
+    except NoReverseMatch:
+        return None
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
 
 def banner_message(request: Any, app_list: Any = None) -> SafeString | None:

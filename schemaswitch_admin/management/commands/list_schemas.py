@@ -1,24 +1,35 @@
 """``list_schemas``: every schema with its members, size on disk and migration state.
 
-The cost does not grow with the number of schemas in queries: one query for the rows and
-member counts, one for all sizes, and the migration histories in batches
-(``migrating.read_histories``), compared with the migration graph loaded once.
+Built for 10,000 schemas. The schemas are read a batch at a time (``migrating.BATCH_SIZE``,
+by name) and each batch is printed before the next is read, so the first lines come at once
+and memory is bounded by the batch. A batch costs four statements whatever its size: the
+rows with their member counts, the sizes, and the migration histories
+(``migrating.read_histories``), compared with the migration graph loaded once. Batching is
+also what keeps PostgreSQL's lock table whole: measuring a table's size or reading its
+history locks it until the statement's transaction ends, and one statement over every
+table of 10,000 schemas would need more locks than ``max_locks_per_transaction`` allows.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
-from django.db.models import Count
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Length
 from django.utils.translation import gettext as _
 
-from ...migrating import History, read_histories
+from ...migrating import BATCH_SIZE, History, read_histories
+from ...models import Membership
 from ...schema_model import get_schema_model
+
+#: Widest text ``human_size`` produces ("1023.9 MB").
+SIZE_WIDTH = 9
 
 
 @dataclass
@@ -62,29 +73,78 @@ def pending_count(history: History, loader: MigrationLoader) -> int:
     return pending
 
 
-def schema_inventory(using: str) -> list[SchemaInfo]:
-    Schema = get_schema_model()
-    rows = list(
-        Schema.objects.using(using)
-        .annotate(member_count=Count("memberships"))
-        .order_by("name")
-        .values_list("name", "display_name", "is_active", "member_count")
+def glob_regex(pattern: str) -> str:
+    """A shell-style pattern (``*``, ``?``) as an anchored regular expression for
+    PostgreSQL; every other character stands for itself."""
+    parts = []
+    for char in pattern:
+        if char == "*":
+            parts.append(".*")
+        elif char == "?":
+            parts.append(".")
+        elif char.isalnum() or char == "_":
+            parts.append(char)
+        else:
+            parts.append("\\" + char)
+    return "^" + "".join(parts) + "$"
+
+
+def selected_schemas(
+    using: str, *, active: bool | None = None, patterns: list[str] | None = None
+) -> QuerySet:
+    """The schema rows to list, by name: all, or those matching ``active`` and any of
+    ``patterns``."""
+    queryset = get_schema_model().objects.using(using).order_by("name")
+    if active is not None:
+        queryset = queryset.filter(is_active=active)
+    if patterns:
+        wanted = Q()
+        for pattern in patterns:
+            wanted |= Q(name__regex=glob_regex(pattern))
+        queryset = queryset.filter(wanted)
+    return queryset
+
+
+def _member_counts() -> Coalesce:
+    members = (
+        Membership.objects.filter(schema=OuterRef("pk"))
+        .order_by()
+        .values("schema")
+        .annotate(count=Count("pk"))
+        .values("count")
     )
-    names = [row[0] for row in rows]
-    sizes = sizes_on_disk(using, names)
-    histories = read_histories(using, names) if names else {}
+    return Coalesce(Subquery(members), Value(0))
+
+
+def schema_inventory(
+    using: str, queryset: QuerySet | None = None, batch_size: int = BATCH_SIZE
+) -> Iterator[SchemaInfo]:
+    """Each schema of ``queryset`` (every schema by default), in name order, a batch at a
+    time: four statements per ``batch_size`` schemas, none per schema."""
+    if queryset is None:
+        queryset = selected_schemas(using)
+    rows_of = queryset.annotate(member_count=_member_counts()).values_list(
+        "name", "display_name", "is_active", "member_count"
+    )
     loader = MigrationLoader(None, ignore_no_migrations=True)
     pending_by_history: dict[History, int] = {}
-    result = []
-    for name, display_name, is_active, members in rows:
-        history = histories.get(name)
-        pending = 0
-        if history is not None:
-            if history not in pending_by_history:
-                pending_by_history[history] = pending_count(history, loader)
-            pending = pending_by_history[history]
-        result.append(
-            SchemaInfo(
+    after = None
+    while True:
+        batch_rows = rows_of if after is None else rows_of.filter(name__gt=after)
+        rows = list(batch_rows[:batch_size])
+        if not rows:
+            return
+        names = [row[0] for row in rows]
+        sizes = sizes_on_disk(using, names)
+        histories = read_histories(using, names)
+        for name, display_name, is_active, members in rows:
+            history = histories.get(name)
+            pending = 0
+            if history is not None:
+                if history not in pending_by_history:
+                    pending_by_history[history] = pending_count(history, loader)
+                pending = pending_by_history[history]
+            yield SchemaInfo(
                 name=name,
                 display_name=display_name,
                 is_active=is_active,
@@ -94,8 +154,9 @@ def schema_inventory(using: str) -> list[SchemaInfo]:
                 migrations_applied=len(history) if history is not None else 0,
                 migrations_pending=pending,
             )
-        )
-    return result
+        if len(rows) < batch_size:
+            return
+        after = names[-1]
 
 
 def human_size(size: int) -> str:
@@ -110,7 +171,8 @@ def human_size(size: int) -> str:
 class Command(BaseCommand):
     help = (
         "List schemas: name, display name, active, member count, size on disk and migration "
-        "state (applied migrations in the schema, and how many of the project's are not)."
+        "state (applied migrations in the schema, and how many of the project's are not). "
+        "Lines are printed as the schemas are read, a batch at a time."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -118,15 +180,52 @@ class Command(BaseCommand):
         parser.add_argument(
             "--database", default=DEFAULT_DB_ALIAS, choices=tuple(connections), help="Database."
         )
+        state = parser.add_mutually_exclusive_group()
+        state.add_argument(
+            "--active",
+            action="store_const",
+            const=True,
+            dest="active",
+            help="Only active schemas.",
+        )
+        state.add_argument(
+            "--inactive",
+            action="store_const",
+            const=False,
+            dest="active",
+            help="Only deactivated schemas.",
+        )
+        parser.add_argument(
+            "--name",
+            action="append",
+            dest="patterns",
+            metavar="PATTERN",
+            help="Only schemas whose name matches PATTERN (shell style: * and ?); "
+            "may be given several times.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        infos = schema_inventory(options["database"])
+        using = options["database"]
+        queryset = selected_schemas(using, active=options["active"], patterns=options["patterns"])
+        infos = schema_inventory(using, queryset)
         if options["format"] == "json":
-            self.stdout.write(json.dumps([asdict(i) for i in infos], indent=2))
-            return
-        self._table(infos)
+            self._json(infos)
+        else:
+            self._table(queryset, infos)
 
-    def _table(self, infos: list[SchemaInfo]) -> None:
+    def _json(self, infos: Iterator[SchemaInfo]) -> None:
+        """The same text as ``json.dumps(list, indent=2)``, one schema at a time."""
+        opened = False
+        encoder = json.JSONEncoder(indent=2)
+        for info in infos:
+            # ``vars``, not ``asdict``: the fields are plain values, and ``asdict`` deep-copies
+            # each (a third of the command's time over 10,000 schemas).
+            item = encoder.encode(vars(info)).replace("\n", "\n  ")
+            self.stdout.write(("[\n  " if not opened else ",\n  ") + item, ending="")
+            opened = True
+        self.stdout.write("\n]" if opened else "[]")
+
+    def _table(self, queryset: QuerySet, infos: Iterator[SchemaInfo]) -> None:
         header = [
             _("NAME"),
             _("DISPLAY NAME"),
@@ -135,8 +234,24 @@ class Command(BaseCommand):
             _("SIZE"),
             _("MIGRATIONS"),
         ]
-        lines = [header]
+        # Lines go out before the last schema is read, so the text columns are as wide as
+        # their longest value, asked of PostgreSQL first (one statement).
+        longest = queryset.order_by().aggregate(
+            name=Coalesce(Max(Length("name")), 0),
+            display_name=Coalesce(Max(Length("display_name")), 0),
+        )
+        widths = [
+            max(len(header[0]), longest["name"]),
+            max(len(header[1]), longest["display_name"]),
+            max(len(header[2]), len(_("yes")), len(_("no"))),
+            len(header[3]),
+            max(len(header[4]), SIZE_WIDTH),
+            0,
+        ]
+        self._line(header, widths)
+        listed = False
         for info in infos:
+            listed = True
             if not info.exists:
                 state = _("PostgreSQL schema missing")
             elif info.migrations_pending:
@@ -146,7 +261,7 @@ class Command(BaseCommand):
                 }
             else:
                 state = _("%(applied)d applied, up to date") % {"applied": info.migrations_applied}
-            lines.append(
+            self._line(
                 [
                     info.name,
                     info.display_name,
@@ -154,11 +269,12 @@ class Command(BaseCommand):
                     str(info.members),
                     human_size(info.size_bytes),
                     state,
-                ]
+                ],
+                widths,
             )
-        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-        for line in lines:
-            cells = (cell.ljust(width) for cell, width in zip(line, widths, strict=True))
-            self.stdout.write("  ".join(cells).rstrip())
-        if not infos:
+        if not listed:
             self.stdout.write(_("No schemas."))
+
+    def _line(self, cells: list[str], widths: list[int]) -> None:
+        text = "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+        self.stdout.write(text.rstrip())

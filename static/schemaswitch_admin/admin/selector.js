@@ -5,7 +5,10 @@
  * with the mouse switches at once; choosing with the keyboard shows the button (or press
  * Enter), so arrowing through the list does not switch at every step. Over a threshold of
  * schemas the server renders a filter box, shown here: typing narrows the list (or says that
- * nothing matches), Enter takes the first match, ArrowDown moves onto it. A file, not an inline script, so a strict Content-Security-Policy
+ * nothing matches), Enter takes the first match, ArrowDown moves onto it. When the user may
+ * use more schemas than the selector lists, its "All schemas…" link to the chooser carries
+ * what was typed (the chooser searches every schema), and Enter with nothing matching here
+ * follows it. A file, not an inline script, so a strict Content-Security-Policy
  * ("script-src 'self'") allows it.
  */
 "use strict";
@@ -26,6 +29,20 @@
         const prompt = Array.from(select.options).find((option) => option.value === "");
         const visibleOptions = () => options.filter((option) => !option.hidden);
         const message = form.querySelector(".schemaswitch-no-match");
+        const more = form.querySelector("a.schemaswitch-more");
+        const moreUrl = more ? new URL(more.href, document.baseURI) : null;
+
+        // The chooser link searches every schema for what was typed.
+        function updateMore(needle) {
+            if (!more) {
+                return;
+            }
+            const url = new URL(moreUrl.href);
+            if (needle !== "") {
+                url.searchParams.set("q", needle);
+            }
+            more.href = url.pathname + url.search;
+        }
 
         function apply() {
             const needle = filter.value.trim().toLowerCase();
@@ -51,6 +68,7 @@
                 message.hidden = !noMatch;
             }
             filter.setAttribute("aria-invalid", noMatch ? "true" : "false");
+            updateMore(needle);
         }
 
         // From the box, one ArrowDown lands on the first match (focusing the list alone would
@@ -74,6 +92,8 @@
                 if (first && first.value !== initial) {
                     select.value = first.value;
                     submit(form);
+                } else if (!first && more && filter.value.trim() !== "") {
+                    window.location.assign(more.href);
                 }
             } else if (event.key === "ArrowDown" && filter.value !== "") {
                 event.preventDefault();
