@@ -532,3 +532,17 @@ def test_the_engine_configured_as_documented_passes_its_checks(settings):
     settings.SESSION_ENGINE = ENGINE
 
     assert engine_messages() == {}
+
+
+def test_clearsessions_removes_the_engines_expired_rows(world):
+    from django.core.management import call_command
+
+    alpha, beta, gamma, user, client = world
+    key = client.cookies["sessionid"].value
+    SchemaSession.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - timedelta(days=1)
+    )
+
+    call_command("clearsessions")
+
+    assert not SchemaSession.objects.filter(session_key=key).exists()
