@@ -28,7 +28,6 @@ from schemaswitch_admin.sessions.handoff import checked_by_session
 from schemaswitch_admin.sessions.models import SchemaSession
 from schemaswitch_admin.testing.factories import SuperUserFactory, UserFactory
 from tests.switching_support import (
-    CHOOSE_URL,
     STATE_URL,
     SWITCH_URL,
     drop_schema,
@@ -480,14 +479,15 @@ def test_an_inactive_user_is_refused(world):
     assert b"row-of" not in response.content
 
 
-def test_the_bound_choice_without_a_session_row_goes_to_login(engine, schemas):
-    anonymous = logged_in(UserFactory())
+def test_a_bound_url_opened_after_logout_goes_to_login(engine, schemas, settings):
+    anonymous = logged_in(make_member(schemas["alpha"]))
     anonymous.logout()
 
     response = anonymous.get("/@alpha" + PAGE)
 
     assert response.status_code == 302
-    assert "login" in response["Location"] or CHOOSE_URL in response["Location"]
+    assert response["Location"].startswith(settings.LOGIN_URL)
+    assert b"row-of" not in response.content
 
 
 # -- system checks -------------------------------------------------------------------------
@@ -546,3 +546,17 @@ def test_clearsessions_removes_the_engines_expired_rows(world):
     call_command("clearsessions")
 
     assert not SchemaSession.objects.filter(session_key=key).exists()
+
+
+def test_behind_a_transaction_pooler_the_read_sets_the_path_for_its_transaction_only(world):
+    alpha, beta, gamma, user, client = world
+    keeper = connection.schema_path
+    keeper.per_transaction = True  # what SCHEMASWITCH_POOLER = "transaction" sets at connect
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            SessionStore(client.cookies["sessionid"].value).load()
+    finally:
+        keeper.per_transaction = False
+        keeper.forget()
+
+    assert "COALESCE(NULL, ss.\"schema_path\"), true)" in queries[0]["sql"]

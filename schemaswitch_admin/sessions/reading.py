@@ -97,6 +97,10 @@ def read_session(
     from ..models import Membership
 
     conn = connections[using]
+    # Often the request's first statement: connect first, so ``carry_locally`` already says
+    # whether a transaction-mode pooler sits in between (a session-level path would reach the
+    # next client of the server connection).
+    conn.ensure_connection()
     keeper = conn.schema_path
     schema_model = get_schema_model()
     statement, fields = _statement(session_model, schema_model, Membership)
