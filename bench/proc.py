@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 #: Settings modules of the three setups.
 PLAIN = "bench.sites.plain"
 SCHEMASWITCH = "bench.sites.schemaswitch"
+SCHEMASWITCH_SESSIONS = "bench.sites.schemaswitch_sessions"
 TENANTS = "bench.sites.tenants"
 
 

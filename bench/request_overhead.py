@@ -1,11 +1,13 @@
 """Benchmark 1: what the tenancy layer adds to a request.
 
 The same signed-in user asks for the same list of 10 clients, served by plain Django (one
-schema), by schemaswitch_admin (schema chosen in the session, membership re-checked) and by
-django-tenants (tenant from the host name). We count the SQL statements of one request
+schema), by schemaswitch_admin (schema chosen in the session, membership re-checked), by
+schemaswitch_admin with its schema-aware session engine (the check rides on the session read)
+and by django-tenants (tenant from the host name). We count the SQL statements of one request
 (``SET search_path`` apart) and time many requests through Django's test client and through
 gunicorn on 127.0.0.1 with a keep-alive HTTP client. Rounds alternate the setups so that
-a slow minute of the shared machine hits all of them.
+a slow minute of the shared machine hits all of them. The Python cost of the middleware is
+measured with cProfile.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .db import db_name, fresh_databases
 from .proc import (
     PLAIN,
     SCHEMASWITCH,
+    SCHEMASWITCH_SESSIONS,
     TENANTS,
     Server,
     gunicorn_available,
@@ -29,18 +32,32 @@ from .proc import (
 from .report import Target, fmt_ms, fmt_ratio, table
 
 TITLE = "Request overhead"
-SETTINGS = {"plain": PLAIN, "schemaswitch": SCHEMASWITCH, "tenants": TENANTS}
+SETTINGS = {
+    "plain": PLAIN,
+    "schemaswitch": SCHEMASWITCH,
+    "engine": SCHEMASWITCH_SESSIONS,
+    "tenants": TENANTS,
+}
 LABELS = {
     "plain": "plain Django",
     "schemaswitch": "schemaswitch_admin",
+    "engine": "schemaswitch_admin + session engine",
     "tenants": "django-tenants",
 }
 SIZES: dict[str, dict[str, int]] = {
-    "tiny": {"rows": 10, "rounds": 1, "warmup": 2, "requests": 5, "blocks": 2, "block": 3},
+    "tiny": {"rows": 10, "rounds": 1, "warmup": 2, "requests": 5, "blocks": 2, "block": 3,
+             "profiled": 5},
     "full": {"rows": 10, "rounds": 10, "warmup": 100, "requests": 300, "blocks": 60,
-             "block": 25},
+             "block": 25, "profiled": 300},
 }
-HOSTS = {"plain": "localhost", "schemaswitch": "localhost", "tenants": "acme.localhost"}
+HOSTS = {
+    "plain": "localhost",
+    "schemaswitch": "localhost",
+    "engine": "localhost",
+    "tenants": "acme.localhost",
+}
+#: The variants that run SchemaSwitchMiddleware.
+OURS = ("schemaswitch", "engine")
 SCHEMA = "acme"
 
 
@@ -49,7 +66,7 @@ SCHEMA = "acme"
 
 def run(size: str) -> dict[str, Any]:
     cfg = SIZES[size]
-    variants = ["plain", "schemaswitch"]
+    variants = ["plain", "schemaswitch", "engine"]
     notes: list[str] = []
     if tenants_available():
         variants.append("tenants")
@@ -151,6 +168,11 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def _median_profile(profiles: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over the rounds."""
+    return {key: _median([p[key] for p in profiles]) for key in profiles[0]} if profiles else {}
+
+
 def _summarise(
     variants: list[str],
     client: dict[str, list[dict[str, Any]]],
@@ -171,6 +193,7 @@ def _summarise(
             "client_rounds_ms": rounds_ms,
             "server_ms": _median(server[v]) if server[v] else None,  # median of blocks
             "server_blocks_ms": server[v],
+            "profile": _median_profile([r["profile"] for r in client[v]]),
         }
     # Ratios per round (the setups of one round ran back to back), then their median.
     plain_client = out["variants"]["plain"]["client_rounds_ms"]
@@ -240,8 +263,58 @@ def markdown(result: dict[str, Any]) -> str:
         lines.append(f"* {LABELS[v]}:")
         for statement in data["sql"]:
             lines.append(f"  * `{_shorten(statement)}`")
+    lines += ["", *_profile_markdown(result)]
     lines += [f"\n{note}" for note in result["notes"]]
     return "\n".join(lines)
+
+
+def _profile_markdown(result: dict[str, Any]) -> list[str]:
+    cfg = result["config"]
+    rows = []
+    for v, data in result["variants"].items():
+        p = data.get("profile") or {}
+        if not p:
+            continue
+        ours = v in OURS
+        rows.append(
+            [
+                LABELS[v],
+                fmt_us(p.get("total_us")),
+                fmt_us(p.get("loads_us")),
+                fmt_us(p.get("middleware_us")) if ours else "–",
+                fmt_us(p.get("package_us")) if ours else "–",
+            ]
+        )
+    if not rows:
+        return []
+    return [
+        f"Python cost per request, measured with cProfile over {cfg.get('profiled')} requests "
+        "through the test client in each round, the median of the rounds; the profiler slows "
+        "Python down, so compare the rows rather than the absolute values. \"session + user "
+        "load\": Django loading the session and the user, database round trips included "
+        "(with the engine, its read includes our join and the check); \"middleware\": "
+        "SchemaSwitchMiddleware without the rest of the chain and without those loads (without "
+        "the engine this includes the round trip of its check statement); \"package, own "
+        "time\": time spent in schemaswitch_admin's own functions (middleware, session "
+        "store, backend hooks), callees and so database waits excluded.",
+        "",
+        table(
+            [
+                "setup",
+                "request (profiled)",
+                "session + user load",
+                "middleware",
+                "package, own time",
+            ],
+            rows,
+        ),
+    ]
+
+
+def fmt_us(value: float | None) -> str:
+    if value is None or value != value:
+        return "–"
+    return f"{value:.0f} µs"
 
 
 def _shorten(statement: str, width: int = 110) -> str:
@@ -253,7 +326,8 @@ def targets(result: dict[str, Any]) -> list[Target]:
     variants = result["variants"]
     ours, plain = variants["schemaswitch"], variants["plain"]
     extra = ours["statements"] - plain["statements"]
-    out = [
+    out = _engine_targets(variants["engine"], plain) if "engine" in variants else []
+    out += [
         Target(
             "Same-schema request: at most 1 statement more than plain Django",
             f"+{extra} ({ours['statements']} vs {plain['statements']})",
@@ -285,6 +359,28 @@ def targets(result: dict[str, Any]) -> list[Target]:
     return out
 
 
+def _engine_targets(engine: dict[str, Any], plain: dict[str, Any]) -> list[Target]:
+    extra = engine["statements"] - plain["statements"]
+    out = [
+        Target(
+            "Session engine: same statements as plain Django",
+            f"{extra:+d} ({engine['statements']} vs {plain['statements']})",
+            extra <= 0,
+            f"{extra} statement(s)",
+        ),
+    ]
+    if engine["server_ratio"] is not None:
+        out.append(
+            Target(
+                "Session engine: latency within 5 % of plain Django (gunicorn)",
+                fmt_ratio(engine["server_ratio"]),
+                engine["server_ratio"] <= 1.05,
+                f"{(engine['server_ratio'] - 1.05) * 100:.1f} points",
+            )
+        )
+    return out
+
+
 # -- child side (run by bench.worker under one setup's settings) -------------------------------
 
 
@@ -295,10 +391,13 @@ def setup(variant: str, rows: int, **_: Any) -> dict[str, Any]:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import User
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from projects.models import Client
 
+    if variant == "engine":
+        from schemaswitch_admin.sessions.db import SessionStore
+    else:
+        from django.contrib.sessions.backends.db import SessionStore
     session = SessionStore()
     if variant == "tenants":
         from django_tenants.utils import get_tenant_domain_model, get_tenant_model
@@ -312,7 +411,7 @@ def setup(variant: str, rows: int, **_: Any) -> dict[str, Any]:
         )
         user = User.objects.create_user("bench", password="bench")
         context: Any = tenant_schema(SCHEMA)
-    elif variant == "schemaswitch":
+    elif variant in OURS:
         from schemaswitch_admin import schema_context
         from schemaswitch_admin.models import Membership, Schema
         from schemaswitch_admin.selection import SESSION_KEY as SCHEMA_KEY
@@ -344,9 +443,10 @@ def setup(variant: str, rows: int, **_: Any) -> dict[str, Any]:
 
 def measure(
     variant: str, cookie: str, cookie_name: str, host: str, rows: int, warmup: int,
-    requests: int, **_: Any,
+    requests: int, profiled: int = 5, **_: Any,
 ) -> dict[str, Any]:
-    """Count one request's statements, then time ``requests`` requests (test client)."""
+    """Count one request's statements, time ``requests`` requests (test client), then
+    profile ``profiled`` more."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -371,7 +471,52 @@ def measure(
         "path_carried": sum(1 for s in statements if "set_config('search_path'" in s),
         "sql": statements,
         "median_ms": statistics.median(latencies) * 1000,
+        "profile": _profile(client, profiled),
     }
+
+
+def _profile(client: Any, requests: int) -> dict[str, float]:
+    """Microseconds per request under the profiler (its default clock: a CPU-clock timer
+    costs a system call per event on a virtual machine, which would swamp what it measures):
+    the whole request, Django's session and user load, our middleware without the chain it
+    calls and without that load, and our package's own functions (callees excluded, so no
+    database wait)."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        client.get("/")
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.calc_callees()
+    table_ = stats.stats  # type: ignore[attr-defined]
+    per_request = 1e6 / requests
+
+    def find(path_end: str, name: str) -> Any:
+        return next(
+            (k for k in table_ if k[0].replace("\\", "/").endswith(path_end) and k[2] == name),
+            None,
+        )
+
+    total = sum(entry[2] for entry in table_.values())
+    get_user = find("django/contrib/auth/__init__.py", "get_user")
+    loads = table_[get_user][3] if get_user else 0.0
+    out = {"total_us": total * per_request, "loads_us": loads * per_request}
+    middleware = find("schemaswitch_admin/middleware.py", "__call__")
+    if middleware is not None:
+        chain = sum(
+            timing[3]
+            for callee, timing in stats.all_callees[middleware].items()  # type: ignore[attr-defined]
+            if callee[0].replace("\\", "/").endswith("django/core/handlers/exception.py")
+        )
+        own = table_[middleware][3] - chain - loads
+        package = sum(
+            entry[2] for key, entry in table_.items() if "/schemaswitch_admin/" in key[0]
+        )
+        out.update(middleware_us=own * per_request, package_us=package * per_request)
+    return out
 
 
 def _is_set_path(statement: str) -> bool:

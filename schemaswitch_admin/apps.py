@@ -16,6 +16,7 @@ class SchemaSwitchAdminConfig(AppConfig):
         from . import checks  # noqa: F401  (registers the system checks)
         from .resume import resume_last_schema
         from .roles import clear_caches
+        from .sessions import checks as session_checks  # noqa: F401  (the engine's checks)
 
         user_logged_in.connect(resume_last_schema, dispatch_uid="schemaswitch_resume_schema")
         setting_changed.connect(clear_caches, dispatch_uid="schemaswitch_roles_settings")

@@ -15,6 +15,7 @@ DEFAULT_SHARED_APPS: tuple[str, ...] = (
     "admin",
     "sites",
     "schemaswitch_admin",
+    "schemaswitch_sessions",  # the schema-aware session engine's table, when installed
 )
 
 #: The schema that holds shared tables. PostgreSQL's default; not configurable on purpose,

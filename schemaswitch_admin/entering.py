@@ -164,7 +164,16 @@ def check_and_enter(user: Any, name: str, *, using: str | None = None) -> Check:
     if row is None:
         return Check(name, Verdict.UNKNOWN)
     schema = _schema_from_row(schema_model, fields, row[1:-2], conn)
-    membership_id, role = row[-2], row[-1]
+    return decide(user, name, schema, row[-2], row[-1])
+
+
+def decide(
+    user: Any, name: str, schema: AbstractSchema | None, membership_id: int | None, role: str | None
+) -> Check:
+    """The ``Check`` for what a statement read about ``name`` (``schema`` ``None``: no row);
+    shared with the schema-aware session engine, whose session read reads the same."""
+    if schema is None:
+        return Check(name, Verdict.UNKNOWN)
     decided = verdict(user, schema, membership_id is not None)
     # The role is known now for free: permission checks in this schema need no statement.
     remember_role(user, name, role)

@@ -12,7 +12,11 @@ an unsafe method.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.contrib import messages
+from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +25,7 @@ from . import conf
 from .access import Verdict, is_usable_user, usable_schemas
 from .entering import Check, check_and_enter, path_not_needed, schema_db_alias
 from .responses import refusal, safe_redirect
+from .sessions.handoff import checked_by_session, tell_wanted
 from .state import schema_context
 from .urlmarker import marked_prefix, request_url_in
 
@@ -137,22 +142,27 @@ def choose_for_request(request: HttpRequest) -> HttpResponse | None:
     request.schema = None  # type: ignore[attr-defined]
     request.schema_choice_source = None  # type: ignore[attr-defined]
     using = schema_db_alias()
-    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    requested, source = requested_switch(request)
+    session = getattr(request, "session", None)
+    # A schema-aware session engine checks and enters the wanted schema in its own read.
+    tell_wanted(session, requested)
+    session_key = getattr(session, "session_key", None)
     if session_key:
         # Loading the session and the user reads shared tables only, so it needs no SET.
         # (An authentication backend reading private tables must activate a schema itself.)
-        with path_not_needed(using):
+        # What the keeper knows stays known: a schema-aware session read reports the path
+        # it set, and that report must outlive these reads.
+        with _shared_reads(using):
             authenticated = request.user.is_authenticated  # type: ignore[attr-defined]
     else:
         authenticated = getattr(getattr(request, "user", None), "is_authenticated", False)
-    requested, source = requested_switch(request)
     if requested is not None and source is not None:
         return _bind_from_request(request, requested, source, authenticated, using)
     if not authenticated:
         return None
     stored = request.session.get(SESSION_KEY)
     if stored:
-        check = check_and_enter(request.user, stored, using=using)  # type: ignore[attr-defined]
+        check = _enter(request, stored, using)
         if check.allowed:
             request.schema = check.schema  # type: ignore[attr-defined]
             request.schema_choice_source = "session"  # type: ignore[attr-defined]
@@ -165,6 +175,24 @@ def choose_for_request(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
+@contextmanager
+def _shared_reads(using: str) -> Iterator[None]:
+    keeper = getattr(connections[using], "schema_path", None)
+    if keeper is None:
+        yield
+        return
+    with keeper.independent():
+        yield
+
+
+def _enter(request: HttpRequest, name: str, using: str) -> Check:
+    """The request's check of ``name``: the one its session read already made (a
+    schema-aware session engine) when valid for this user and name, else its own statement."""
+    user = request.user  # type: ignore[attr-defined]
+    check = checked_by_session(getattr(request, "session", None), user, name, using)
+    return check if check is not None else check_and_enter(user, name, using=using)
+
+
 def is_unsafe(request: HttpRequest) -> bool:
     return request.method not in ("GET", "HEAD", "OPTIONS", "TRACE")
 
@@ -175,7 +203,6 @@ def _bind_from_request(
     """A request naming its schema (URL marker, ``?__schema=``, ``X-Change-Schema``): that
     schema for this request, membership-checked. Only the header on an unsafe method also
     changes the session's choice (later, once CSRF has accepted the request)."""
-    user = request.user  # type: ignore[attr-defined]
     if not authenticated:
         if source == "url":
             # A bound URL opened logged out (a copied link): the view sends the visitor to
@@ -188,7 +215,7 @@ def _bind_from_request(
         if switches_session:
             _defer(request, None, source)
         return None
-    check = check_and_enter(user, requested, using=using)
+    check = _enter(request, requested, using)
     if not check.allowed or check.schema is None:
         return refusal(request, check)
     if source == "query" and not is_unsafe(request) and conf.url_marker():

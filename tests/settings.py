@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
+    # The schema-aware session engine's table; tests opt in with SESSION_ENGINE per test.
+    "schemaswitch_admin.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "tests.tenantapp",
