@@ -532,3 +532,19 @@ def test_migration_0004_turns_the_old_default_member_into_editor_and_back(world)
     }
     migration.editors_become_members(apps, editor)
     assert Membership.objects.get(schema=north).role == "member"
+
+
+def test_with_the_schema_aware_session_engine_the_role_comes_with_the_session_read(
+    world, settings
+):
+    settings.SESSION_ENGINE = "schemaswitch_admin.sessions.db"
+    north, south, alice = world
+    client = logged_in(alice)
+    assert find(client.get(note_url(north)), "input", name="_save")
+    assert not find(client.get(note_url(south)), "input", name="_save")
+    assert client.post(note_url(south), {"title": "x"}).status_code == 403
+
+    url = f"/@{north.name}/admin/tenantapp/note/"
+    with_engine = _statements(client, url)
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    assert with_engine < _statements(logged_in(alice), url)
