@@ -92,7 +92,7 @@ def database_config(name: str | None = None, **overrides: Any) -> dict[str, Any]
 
     ``name`` replaces the database name (the embedded server creates it when missing).
     """
-    url = os.environ.get("DATABASE_URL")
+    url = os.environ.get("DATABASE_URL") or ""
     embedded = not url
     if embedded:
         url = embedded_server_url()

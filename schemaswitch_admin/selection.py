@@ -71,7 +71,7 @@ def switch_session(request: HttpRequest, name: str, source: str) -> Check | None
     """Change the session's choice to ``name`` (``""``: no schema), membership-checked.
     Returns the refused check, or ``None`` once switched. The caller has established that
     the request is genuine (a POST that passed CSRF)."""
-    user = request.user  # type: ignore[attr-defined]
+    user = request.user
     if not is_usable_user(user):
         return Check(name, Verdict.ANONYMOUS)
     if name == "":
@@ -142,7 +142,7 @@ def choose_for_request(request: HttpRequest) -> HttpResponse | None:
         # Loading the session and the user reads shared tables only, so it needs no SET.
         # (An authentication backend reading private tables must activate a schema itself.)
         with path_not_needed(using):
-            authenticated = request.user.is_authenticated  # type: ignore[attr-defined]
+            authenticated = request.user.is_authenticated
     else:
         authenticated = getattr(getattr(request, "user", None), "is_authenticated", False)
     requested, source = requested_switch(request)
@@ -152,7 +152,7 @@ def choose_for_request(request: HttpRequest) -> HttpResponse | None:
         return None
     stored = request.session.get(SESSION_KEY)
     if stored:
-        check = check_and_enter(request.user, stored, using=using)  # type: ignore[attr-defined]
+        check = check_and_enter(request.user, stored, using=using)
         if check.allowed:
             request.schema = check.schema  # type: ignore[attr-defined]
             request.schema_choice_source = "session"  # type: ignore[attr-defined]
@@ -175,7 +175,7 @@ def _bind_from_request(
     """A request naming its schema (URL marker, ``?__schema=``, ``X-Change-Schema``): that
     schema for this request, membership-checked. Only the header on an unsafe method also
     changes the session's choice (later, once CSRF has accepted the request)."""
-    user = request.user  # type: ignore[attr-defined]
+    user = request.user
     if not authenticated:
         if source == "url":
             # A bound URL opened logged out (a copied link): the view sends the visitor to
@@ -229,7 +229,7 @@ def commit_pending(request: HttpRequest) -> None:
 
 
 def _auto_select(request: HttpRequest, using: str) -> None:
-    user = request.user  # type: ignore[attr-defined]
+    user = request.user
     with path_not_needed(using):
         names = list(usable_schemas(user).values_list("name", flat=True)[:2])
     if len(names) != 1:

@@ -71,7 +71,8 @@ def choose(request: HttpRequest) -> HttpResponse:
     """List the schemas the user may use, the most recently used first."""
     from .models import Membership
 
-    last_used = Membership.objects.filter(schema=OuterRef("pk"), user=request.user).values(
+    # login_required: request.user is never anonymous here.
+    last_used = Membership.objects.filter(schema=OuterRef("pk"), user=request.user).values(  # type: ignore[misc]
         "last_used_at"
     )[:1]
     schemas = list(

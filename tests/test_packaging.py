@@ -51,6 +51,8 @@ def test_wheel_carries_templates_and_static_and_django_finds_them(tmp_path):
         for rel in repo_files(top):
             assert f"schemaswitch_admin/{top}/{rel}" in names, rel
     assert not any(n.startswith(("tests/", "example/")) for n in names)
+    # PEP 561: type checkers use the package's own annotations.
+    assert "schemaswitch_admin/py.typed" in names
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
