@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml
 # that died without its exit hooks (it stops the server only when no live process holds it).
 test: $(STAMP)
 	status=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
-	$(BIN)/python -m schemaswitch_admin.devdb release; exit $$status
+	$(BIN)/python -m schemaswitch_admin.dev.db release; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
