@@ -24,9 +24,6 @@ from ..selection import QUERY_PARAMETER
 from ..sharing import is_shared_model, private_models
 from ..state import get_active_schema
 
-#: The query parameter the request layer turns into a schema switch.
-SCHEMA_QUERY_PARAMETER = QUERY_PARAMETER
-
 
 def record_schema(
     entries: LogEntry | Iterable[LogEntry] | None, schema_row: Any = None
@@ -104,7 +101,7 @@ def with_schema_switch(url: str, schema: str | None) -> str:
     if not schema:
         return url
     separator = "&" if "?" in url else "?"
-    return f"{url}{separator}{urlencode({SCHEMA_QUERY_PARAMETER: schema})}"
+    return f"{url}{separator}{urlencode({QUERY_PARAMETER: schema})}"
 
 
 def entry_admin_url(entry: LogEntry) -> str | None:
