@@ -48,12 +48,14 @@ def path_keeper(connection: BaseDatabaseWrapper) -> PathKeeper:
     Code that sets or skips the path itself (cloning, snapshots, fixtures) only makes sense
     on this package's backend; on any other the error names the database to fix.
     """
-    if not is_schemaswitch_connection(connection):
+    # Read the attribute, not the class: django.db.connection is a proxy to the wrapper.
+    keeper = getattr(connection, "schema_path", None)
+    if not isinstance(keeper, PathKeeper):
         raise ImproperlyConfigured(
             f"Database {connection.alias!r} does not use schemaswitch_admin's backend "
             "(ENGINE 'schemaswitch_admin.backends.postgresql'), so it has no schema path."
         )
-    return connection.schema_path
+    return keeper
 
 
 def _in_schema(func: Callable[[], Any], schema: str | None) -> Callable[[], Any]:
