@@ -15,7 +15,7 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint bench clean
+.PHONY: test demo lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,14 @@ $(STAMP): pyproject.toml
 # that died without its exit hooks (it stops the server only when no live process holds it).
 test: $(STAMP)
 	status=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
-	$(BIN)/python -m schemaswitch_admin.devdb release; exit $$status
+	$(BIN)/python -m schemaswitch_admin.dev.db release; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# mypy --strict on the package (configuration in pyproject.toml); needs no database.
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 demo: $(STAMP)
 	$(BIN)/python example/manage.py rundemo $(PORT)

@@ -1,6 +1,6 @@
 """The benchmark databases: created fresh for each part and dropped after it.
 
-They live on the server ``schemaswitch_admin.devdb`` picks (``DATABASE_URL``, else the
+They live on the server ``schemaswitch_admin.dev.db`` picks (``DATABASE_URL``, else the
 embedded PostgreSQL in ``.pgdata``), beside the test and demo databases but never touching
 them: every name starts with ``BENCH_DB_PREFIX`` (default ``bench``).
 """
@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from schemaswitch_admin.devdb import database_from_url, embedded_server_url
+from schemaswitch_admin.dev.db import database_from_url, embedded_server_url
 
 _url: str | None = None
 

@@ -15,12 +15,15 @@ debug panel. The rules:
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
 from . import conf
 from .schema_model import get_schema_model
+
+if TYPE_CHECKING:
+    from .models import AbstractSchema
 
 
 class Verdict(enum.Enum):
@@ -58,7 +61,7 @@ def verdict(user: Any, schema: Any, is_member: bool) -> Verdict:
     return Verdict.ALLOWED
 
 
-def usable_schemas(user: Any) -> QuerySet:
+def usable_schemas(user: Any) -> QuerySet[AbstractSchema]:
     """The schemas ``user`` may switch to, by the same rules as ``verdict``."""
     Schema = get_schema_model()
     if user is None or not is_usable_user(user):
@@ -66,7 +69,8 @@ def usable_schemas(user: Any) -> QuerySet:
     qs = (
         Schema.objects.all()
         if uses_every_schema(user)
-        else Schema.objects.filter(memberships__user=user)
+        # Membership.schema's reverse accessor is on the concrete (swappable) model only.
+        else Schema.objects.filter(memberships__user=user)  # type: ignore[misc]
     )
     if not may_use_inactive(user):
         qs = qs.filter(is_active=True)

@@ -39,9 +39,10 @@ def backend_class(path: str) -> type | None:
     """The backend class at ``path`` (``None`` when it does not import: Django's own login
     then reports it)."""
     try:
-        return import_string(path)
+        found = import_string(path)
     except ImportError:
         return None
+    return found if isinstance(found, type) else None
 
 
 def is_role_backend(path: str) -> bool:
@@ -88,13 +89,13 @@ class SchemaAdminSite(admin.AdminSite):
     login_form = SchemaAdminAuthenticationForm
 
     def has_permission(self, request: HttpRequest) -> bool:
-        user = request.user  # type: ignore[attr-defined]
+        user = request.user
         return super().has_permission(request) or has_staff_role_here(user)
 
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         """A member logged in whose active schema gives no admin access, but another one
         does: the chooser, not the login form ("not authorized ... log in again")."""
-        user = request.user  # type: ignore[attr-defined]
+        user = request.user
         if (
             request.method == "GET"
             and user.is_authenticated

@@ -81,7 +81,7 @@ class SchemaRoleBackend(ModelBackend):
         is_active: bool = True,
         include_superusers: bool = True,
         obj: Any = None,
-    ) -> QuerySet:
+    ) -> QuerySet[Any]:
         """Users holding ``perm``: for a private permission, the members of the active schema
         whose role grants it (and superusers), not those granted it globally."""
         if isinstance(perm, Permission):

@@ -52,7 +52,7 @@ def read_manifest(directory: str) -> dict[str, Any]:
     path = os.path.join(directory, MANIFEST)
     try:
         with open(path) as source:
-            manifest = json.load(source)
+            manifest: dict[str, Any] = json.load(source)
     except (OSError, ValueError) as exc:
         raise BackupError(
             _("%(dir)r is not a backup directory (no readable %(file)s: %(error)s).")

@@ -37,8 +37,8 @@ class UpdateCacheMiddleware(DjangoUpdateCacheMiddleware):
     ``SchemaSwitchMiddleware``, where no schema is active any more)."""
 
     def process_response(
-        self, request: HttpRequest, response: HttpResponseBase
-    ) -> HttpResponseBase:
+        self, request: HttpRequest, response: HttpResponseBase | str
+    ) -> HttpResponseBase | str:
         schema = getattr(request, "schema", None)
         with schema_context(None if schema is None else schema.name):
             return super().process_response(request, response)

@@ -80,7 +80,7 @@ def check_shared_to_private_relations(
 ) -> list[checks.CheckMessage]:
     """A shared row pointing at a private row would point into whichever schema is active:
     the same foreign key value means a different object per tenant."""
-    errors = []
+    errors: list[checks.CheckMessage] = []
     for model in apps.get_models(include_auto_created=True):
         if not is_shared_model(model):
             continue
@@ -201,7 +201,7 @@ def check_cache_keys_carry_the_schema(
 ) -> list[checks.CheckMessage]:
     from .cache import KEY_FUNCTION, make_key
 
-    warnings = []
+    warnings: list[checks.CheckMessage] = []
     for alias, cfg in getattr(settings, "CACHES", {}).items():
         if cfg.get("BACKEND", "").endswith("DummyCache"):
             continue

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from psycopg import sql
 
 from . import conf
+from .backends.postgresql.wrapper import path_keeper
 from .catalog import CloneScript, UnsupportedSchemaObject, clone_script
 from .exceptions import TemplateSchemaMissing
 from .migrating import migrations_table
@@ -167,7 +168,7 @@ def clone_schema(
     connection = connections[using]
     # The script sets search_path itself (SET LOCAL, until the end of the caller's
     # transaction): the backend sends no SET before it and trusts nothing after it.
-    with connection.schema_path.own_path(), transaction.atomic(using=using):
+    with path_keeper(connection).own_path(), transaction.atomic(using=using):
         with connection.cursor() as cursor:
             context = connection.connection
             script, check_bodies = _script_for(cursor, connection, source, target, context)
@@ -246,7 +247,7 @@ def _script_for(
         return cached[2], check_bodies
     # The reader prints definitions while only the source is on the path (SET LOCAL, for
     # the rest of the transaction); the backend must not put its own path back meanwhile.
-    with connection.schema_path.own_path():
+    with path_keeper(connection).own_path():
         cursor.execute(
             sql.SQL("SET LOCAL search_path TO {}")
             .format(sql.Identifier(source))

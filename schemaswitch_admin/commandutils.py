@@ -8,6 +8,7 @@ PostgreSQL schema (the template has no row; it exists when its PostgreSQL schema
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.management.base import CommandError
 from django.db import connections
@@ -90,7 +91,7 @@ def refuse_existing(name: str, using: str) -> None:
         raise CommandError(_("Schema %(name)r already exists.") % {"name": name})
 
 
-def requested_schema(options: dict) -> tuple[str | None, bool]:
+def requested_schema(options: dict[str, Any]) -> tuple[str | None, bool]:
     """The schema a fixture command works in (``--schema``, else the active one) and whether
     the database uses our backend; asking for a schema on another backend is an error."""
     from .routers import uses_schemaswitch_backend

@@ -90,7 +90,7 @@ def path_not_needed(using: str) -> Iterator[_Window]:
 
 
 @lru_cache(maxsize=8)
-def _check_statement(schema_model: type, membership_model: type) -> tuple[str, tuple[Any, ...]]:
+def _check_statement(schema_model: Any, membership_model: Any) -> tuple[str, tuple[Any, ...]]:
     schema_fields = tuple(schema_model._meta.concrete_fields)
     membership = membership_model._meta
     public = sql.Identifier(conf.SHARED_SCHEMA)
@@ -119,7 +119,7 @@ def _check_statement(schema_model: type, membership_model: type) -> tuple[str, t
     return statement.as_string(None), schema_fields
 
 
-def _schema_from_row(schema_model: type, fields: tuple[Any, ...], values: Any, conn: Any) -> Any:
+def _schema_from_row(schema_model: Any, fields: tuple[Any, ...], values: Any, conn: Any) -> Any:
     """Build the model instance the way the ORM does, converters included, so a swapped
     schema model with e.g. a ``JSONField`` gets Python values."""
     converted = []
@@ -154,7 +154,7 @@ def check_and_enter(user: Any, name: str, *, using: str | None = None) -> Check:
     using = using or schema_db_alias()
     conn = connections[using]
     statement, fields = _check_statement(schema_model, Membership)
-    params = [conn.schema_path.path_value(name), conn.schema_path.carry_locally, user.pk, name]
+    params = [conn.schema_path.path_value(name), conn.schema_path.carry_locally, user.pk, name]  # type: ignore[attr-defined]
     with path_not_needed(using) as window:
         with conn.cursor() as cursor:
             cursor.execute(statement, params)

@@ -16,10 +16,11 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from django.apps import apps
+from django.apps import AppConfig, apps
 from django.core.management.utils import parse_apps_and_model_labels
 from django.db import connections, models, transaction
 
+from .backends.postgresql.wrapper import path_keeper
 from .sharing import is_shared_model
 
 #: Compressions ``dumpdata`` can write (Django's ``-o`` suffixes); ``zip`` is read-only there.
@@ -37,7 +38,7 @@ def requested_models(
         excluded_models, excluded_apps = set(), set()
     found: dict[type[models.Model], None] = {}
     labels = list(labels)
-    configs: list[tuple[object, list[type[models.Model]] | None]] = []
+    configs: list[tuple[AppConfig, list[type[models.Model]] | None]] = []
     if not labels:
         configs = [(c, None) for c in apps.get_app_configs() if c.models_module is not None]
     for label in labels:
@@ -61,7 +62,8 @@ def split_by_place(
     model_list: Iterable[type[models.Model]],
 ) -> tuple[list[type[models.Model]], list[type[models.Model]]]:
     """``(shared, private)`` models, each in the given order."""
-    shared, private = [], []
+    shared: list[type[models.Model]] = []
+    private: list[type[models.Model]] = []
     for model in model_list:
         (shared if is_shared_model(model) else private).append(model)
     return shared, private
@@ -102,6 +104,6 @@ def read_snapshot(using: str) -> Iterator[None]:
         return
     with transaction.atomic(using=using):
         # The transaction's first statement: the backend must not send its path before it.
-        with connection.schema_path.independent(), connection.cursor() as cursor:
+        with path_keeper(connection).independent(), connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         yield

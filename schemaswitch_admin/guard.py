@@ -50,8 +50,10 @@ def conflicting_write(request: HttpRequest, view_func: Any = None) -> HttpRespon
     return conflict(request, claim, schema)
 
 
-def _protected_view(request: HttpRequest) -> None:
-    """Stands for the view in the CSRF check below; not ``csrf_exempt`` on purpose."""
+def _protected_view(request: HttpRequest) -> HttpResponse:
+    """Stands for the view in the CSRF check below; not ``csrf_exempt`` on purpose.
+    ``process_view`` only inspects it, so it never runs."""
+    raise AssertionError("the CSRF check's stand-in view is never called")
 
 
 def csrf_refusal(request: HttpRequest) -> HttpResponse | None:

@@ -37,7 +37,7 @@ def clean_search(value: Any) -> str:
     return value.replace("\x00", "").strip()[:MAX_SEARCH_LENGTH]
 
 
-def ranked_schemas(user: Any, active_name: str | None = None, search: str = "") -> QuerySet:
+def ranked_schemas(user: Any, active_name: str | None = None, search: str = "") -> QuerySet[Any]:
     """The schemas ``user`` may use, annotated with ``last_used_at`` (the user's own
     membership's, ``None`` without one) and ``is_current``, and ordered: the active schema,
     then the most recently used, then by name. ``search`` keeps those whose name or display

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connections, transaction
 from django.db.migrations.executor import MigrationExecutor
@@ -30,6 +30,9 @@ from django.db.migrations.recorder import MigrationRecorder
 from psycopg import sql
 
 from .state import schema_context
+
+if TYPE_CHECKING:
+    from django.db.migrations.state import ProjectState
 
 History = frozenset[tuple[str, str]]
 
@@ -147,17 +150,22 @@ class _Group:
     when the same small migration is applied to a thousand schemas.
     """
 
-    def __init__(self, using: str, targets_for: Callable[[Any], list], first_schema: str):
+    def __init__(
+        self, using: str, targets_for: Callable[[Any], list[Any]], first_schema: str
+    ) -> None:
         connection = connections[using]
         with schema_context(first_schema):
             self.executor = MigrationExecutor(connection)
             self.targets = targets_for(self.executor.loader)
             self.plan = self.executor.migration_plan(self.targets)
-            self.state = None
+            self.state: ProjectState | None = None
             self.steps: list[tuple[Any, list[tuple[Any, Any, Any]]]] | None = None
             if self.plan and all(not backwards for _, backwards in self.plan):
                 # Rendering the applied state is the costly step; do it once per group.
-                self.state = self.executor._create_project_state(with_applied_migrations=True)
+                # Django's private helper, absent from the stubs (issue 16, item 3).
+                self.state = self.executor._create_project_state(  # type: ignore[attr-defined]
+                    with_applied_migrations=True
+                )
                 self.state.apps  # noqa: B018 - render now, each schema clones the rendered apps
                 self.steps = self._replay_steps()
 
@@ -168,6 +176,7 @@ class _Group:
         squashed = any(m.replaces for m in loader.disk_migrations.values())
         if squashed or operations > REPLAY_MAX_OPERATIONS:
             return None
+        assert self.state is not None  # set by __init__ before it calls this
         state = self.state.clone()
         steps = []
         for migration in migrations:
@@ -240,7 +249,7 @@ class SchemaMigrator:
     def __init__(
         self,
         using: str,
-        targets_for: Callable[[Any], list],
+        targets_for: Callable[[Any], list[Any]],
         *,
         fake: bool = False,
         fake_initial: bool = False,
@@ -257,7 +266,7 @@ class SchemaMigrator:
         self.progress = progress
         self.plan_only = plan_only
         self.jobs = jobs
-        self.plans: dict[str, list] = {}
+        self.plans: dict[str, list[Any]] = {}
         self._lock = threading.Lock()
         self._done = 0
 

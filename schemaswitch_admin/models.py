@@ -17,7 +17,7 @@ from .roles import default_role, role_choices
 from .validation import validate_schema_name
 
 
-class SchemaQuerySet(models.QuerySet):
+class SchemaQuerySet(models.QuerySet["AbstractSchema"]):
     def active(self) -> SchemaQuerySet:
         return self.filter(is_active=True)
 
@@ -30,7 +30,10 @@ class SchemaQuerySet(models.QuerySet):
     delete.queryset_only = True  # type: ignore[attr-defined]
 
 
-class SchemaManager(models.Manager.from_queryset(SchemaQuerySet)):  # type: ignore[misc]
+_SchemaManagerBase = models.Manager.from_queryset(SchemaQuerySet)
+
+
+class SchemaManager(_SchemaManagerBase["AbstractSchema"]):
     def create_schema(
         self,
         name: str,
@@ -43,7 +46,7 @@ class SchemaManager(models.Manager.from_queryset(SchemaQuerySet)):  # type: igno
         """Create a row and its PostgreSQL schema, cloned from ``source`` (the template by
         default). ``with_data`` copies the source's rows too (never allowed from the
         template, which holds no tenant data)."""
-        schema = self.model(name=name, display_name=display_name, **fields)
+        schema: AbstractSchema = self.model(name=name, display_name=display_name, **fields)
         schema._clone_source = source
         schema._clone_with_data = with_data
         schema.save(force_insert=True, using=self.db)
@@ -58,7 +61,7 @@ class AbstractSchema(models.Model):
         _("name"),
         max_length=63,
         unique=True,
-        validators=[validate_schema_name],
+        validators=[validate_schema_name],  # type: ignore[list-item]  # its result is unused
         help_text=_("PostgreSQL schema name: lowercase letters, digits and underscores."),
     )
     display_name = models.CharField(_("display name"), max_length=200, blank=True)

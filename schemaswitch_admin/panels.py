@@ -17,7 +17,7 @@ the toolbar leaves it out of requests served by ASGI.
 from __future__ import annotations
 
 from contextlib import ExitStack
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from django.db import connections
@@ -29,6 +29,11 @@ from . import conf
 from .access import uses_every_schema
 from .entering import path_not_needed, schema_db_alias
 from .state import get_active_schema
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
+
+    from .backends.postgresql.wrapper import SchemaSwitchWrapperMixin
 
 try:
     from debug_toolbar.panels import Panel
@@ -54,7 +59,7 @@ CHOICE_SOURCES: dict[str | None, Any] = {
 _READ_PATH = "SELECT pg_catalog.current_setting('search_path'), pg_catalog.current_schemas(false)"
 
 
-def _uses_schema_backend(conn: Any) -> bool:
+def _uses_schema_backend(conn: object) -> TypeIs[SchemaSwitchWrapperMixin]:
     from .backends.postgresql.wrapper import is_schemaswitch_connection
 
     return is_schemaswitch_connection(conn)
@@ -103,12 +108,13 @@ class SchemaPanel(Panel):
     """Active schema, how it was chosen, the user's memberships, the ``search_path`` read
     back from PostgreSQL and the ``SET search_path`` statements the request cost."""
 
+    # Panel's own methods carry no annotations (hence the no-untyped-call ignores below).
     title = _("Schema")
     template = "schemaswitch_admin/panels/schema.html"
 
     @property
     def nav_subtitle(self) -> str:
-        stats = self.get_stats()
+        stats = self.get_stats()  # type: ignore[no-untyped-call]
         if not stats:
             return ""
         schema = stats.get("schema")
@@ -126,8 +132,8 @@ class SchemaPanel(Panel):
         with ExitStack() as stack:
             for conn in watched:
                 stack.enter_context(conn.execute_wrapper(observer))
-            response = super().process_request(request)
-        self.record_stats(
+            response: HttpResponse = super().process_request(request)  # type: ignore[no-untyped-call]
+        self.record_stats(  # type: ignore[no-untyped-call]
             {
                 "in_schema": list(observer.in_schema.values()),
                 "connections": [
@@ -149,9 +155,9 @@ class SchemaPanel(Panel):
     def generate_stats(self, request: HttpRequest, response: HttpResponse) -> None:
         schema = getattr(request, "schema", None)
         source = getattr(request, "schema_choice_source", None)
-        user = getattr(request, "user", None)
+        user: Any = getattr(request, "user", None)
         authenticated = bool(getattr(user, "is_authenticated", False))
-        self.record_stats(
+        self.record_stats(  # type: ignore[no-untyped-call]
             {
                 "middleware_ran": hasattr(request, "schema_choice_source"),
                 "schema": None

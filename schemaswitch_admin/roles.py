@@ -25,6 +25,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_permission_codename
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .sharing import is_shared_model
@@ -102,11 +103,11 @@ def defined_roles() -> dict[str, Role]:
 
 
 def default_role() -> str:
-    name = getattr(settings, "SCHEMASWITCH_DEFAULT_ROLE", DEFAULT_ROLE)
+    name = str(getattr(settings, "SCHEMASWITCH_DEFAULT_ROLE", DEFAULT_ROLE))
     roles = getattr(settings, "SCHEMASWITCH_ROLES", DEFAULT_ROLES)
     if name not in roles:
         # Settings without the default role still give new memberships a defined one.
-        return next(iter(roles))
+        return str(next(iter(roles)))
     return name
 
 
@@ -122,7 +123,7 @@ def get_role(name: str | None) -> Role | None:
     return defined_roles().get(name)
 
 
-def _models_with_private_rows() -> list[type]:
+def _models_with_private_rows() -> list[type[models.Model]]:
     """Private models, and the proxies and unmanaged models that read a schema's rows too
     (``private_models`` leaves them out: they own no table to create). A proxy is private
     when the model it stands for is: a proxy of ``User`` in a private app stays shared."""
@@ -207,7 +208,8 @@ def role_name_in(user: Any, schema: str, using: str | None = None) -> str | None
     membership re-check when this request made one for that schema, else one statement."""
     cache = getattr(user, _CACHE_ATTR, None)
     if cache is not None and schema in cache:
-        return cache[schema]
+        known: str | None = cache[schema]
+        return known
     from .entering import path_not_needed, schema_db_alias
     from .models import Membership
 

@@ -76,7 +76,7 @@ def switch_session(request: HttpRequest, name: str, source: str) -> Check | None
     """Change the session's choice to ``name`` (``""``: no schema), membership-checked.
     Returns the refused check, or ``None`` once switched. The caller has established that
     the request is genuine (a POST that passed CSRF)."""
-    user = request.user  # type: ignore[attr-defined]
+    user = request.user
     if not is_usable_user(user):
         return Check(name, Verdict.ANONYMOUS)
     if name == "":
@@ -153,7 +153,7 @@ def choose_for_request(request: HttpRequest) -> HttpResponse | None:
         # What the keeper knows stays known: a schema-aware session read reports the path
         # it set, and that report must outlive these reads.
         with _shared_reads(using):
-            authenticated = request.user.is_authenticated  # type: ignore[attr-defined]
+            authenticated = request.user.is_authenticated
     else:
         authenticated = getattr(getattr(request, "user", None), "is_authenticated", False)
     if requested is not None and source is not None:
@@ -188,7 +188,7 @@ def _shared_reads(using: str) -> Iterator[None]:
 def _enter(request: HttpRequest, name: str, using: str) -> Check:
     """The request's check of ``name``: the one its session read already made (a
     schema-aware session engine) when valid for this user and name, else its own statement."""
-    user = request.user  # type: ignore[attr-defined]
+    user = request.user
     check = checked_by_session(getattr(request, "session", None), user, name, using)
     return check if check is not None else check_and_enter(user, name, using=using)
 
@@ -256,7 +256,7 @@ def commit_pending(request: HttpRequest) -> None:
 
 
 def _auto_select(request: HttpRequest, using: str) -> None:
-    user = request.user  # type: ignore[attr-defined]
+    user = request.user
     with path_not_needed(using):
         names = list(usable_schemas(user).values_list("name", flat=True)[:2])
     if len(names) != 1:

@@ -28,12 +28,13 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from django.db import connections, transaction
 from django.utils.translation import gettext as _
 from psycopg import sql
 
+from .backends.postgresql.wrapper import path_keeper
 from .fixtures import read_snapshot
 from .migrating import migrations_table
 from .state import schema_context
@@ -171,7 +172,7 @@ def _qualified(schema: str, table: str, columns: list[list[str]]) -> sql.Compose
 # -- writing ---------------------------------------------------------------------------------
 
 
-def _tar_mode(path: str, writing: bool) -> str:
+def _tar_mode(path: str, writing: bool) -> Literal["w:gz", "w", "r:*"]:
     compressed = path.endswith((".tar.gz", ".tgz"))
     if not compressed and not path.endswith(".tar"):
         raise SnapshotError(
@@ -194,7 +195,7 @@ def save_snapshot(schema: str, path: str, *, using: str = "default") -> Snapshot
     rows = 0
     with tempfile.TemporaryDirectory(dir=directory) as tmp:
         with read_snapshot(using), schema_context(schema), connection.cursor() as django_cursor:
-            connection.schema_path.ensure()  # the driver's cursor below passes no hook
+            path_keeper(connection).ensure()  # the driver's cursor below passes no hook
             cursor = django_cursor.cursor  # psycopg's own cursor, for COPY
             described = _describe_schema(cursor, schema)
             manifest: dict[str, Any] = {
@@ -286,7 +287,7 @@ def load_snapshot(path: str, schema: str, *, using: str = "default") -> Snapshot
             schema_context(schema),
             connection.cursor() as django_cursor,
         ):
-            connection.schema_path.ensure()  # the driver's cursor below passes no hook
+            path_keeper(connection).ensure()  # the driver's cursor below passes no hook
             cursor = django_cursor.cursor
             _refuse_mismatch(cursor, schema, manifest)
             triggers = _pause_triggers(cursor, schema)
@@ -396,7 +397,7 @@ def _pause_triggers(cursor: Any, schema: str) -> list[tuple[str, str]]:
     log, a counter) are in the snapshot already. Foreign-key triggers stay on. ``ALTER
     TABLE`` is transactional, so a failed load leaves them on too."""
     cursor.execute(_USER_TRIGGERS_SQL, {"schema": schema})
-    triggers = cursor.fetchall()
+    triggers: list[tuple[str, str]] = cursor.fetchall()
     _set_triggers(cursor, schema, triggers, "DISABLE")
     return triggers
 

@@ -10,7 +10,7 @@ server's own code between chunks never runs in any tenant's schema.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterable, Iterator
 from typing import Any
 
 from django.http import HttpResponseBase
@@ -20,7 +20,7 @@ from .state import drive_async_in_context, drive_in_context
 
 def _iterate(context: contextvars.Context, content: Iterable[Any]) -> Iterator[Any]:
     iterator = context.run(iter, content)
-    if hasattr(iterator, "send") and hasattr(iterator, "throw"):
+    if isinstance(iterator, Generator):
         yield from drive_in_context(context, iterator)
         return
     while True:
@@ -33,12 +33,12 @@ def _iterate(context: contextvars.Context, content: Iterable[Any]) -> Iterator[A
 
 async def _aiterate(context: contextvars.Context, content: Any) -> AsyncIterator[Any]:
     iterator = context.run(aiter, content)
-    if hasattr(iterator, "asend") and hasattr(iterator, "athrow"):
+    if isinstance(iterator, AsyncGenerator):
         async for chunk in drive_async_in_context(context, iterator):
             yield chunk
         return
 
-    async def plain() -> AsyncIterator[Any]:
+    async def plain() -> AsyncGenerator[Any, None]:
         async for chunk in iterator:
             yield chunk
 

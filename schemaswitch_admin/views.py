@@ -125,7 +125,7 @@ def _page_links(page: Any, search: str, next_url: str) -> dict[str, str | None]:
     """Query strings of the neighbouring pages, keeping the search and ``next``."""
 
     def link(number: int) -> str:
-        params = {"page": number}
+        params: dict[str, str | int] = {"page": number}
         if search:
             params["q"] = search
         if next_url:

@@ -4,7 +4,7 @@ import os
 import sys
 from pathlib import Path
 
-from schemaswitch_admin.devdb import database_config
+from schemaswitch_admin.dev.db import database_config
 
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False

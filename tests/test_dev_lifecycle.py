@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from schemaswitch_admin.embedded_holders import HANDLE_FILE, forget_dead_holders
+from schemaswitch_admin.dev.embedded_holders import HANDLE_FILE, forget_dead_holders
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(sys.prefix)
@@ -110,7 +110,7 @@ def plant_stale_holders(data_dir: Path) -> list[int]:
 def create_cluster(data_dir: Path, env: dict[str, str]) -> None:
     """initdb through the embedded server's first start (it stops again when this exits)."""
     subprocess.run(
-        [sys.executable, "-c", "from schemaswitch_admin import devdb; devdb.embedded_server_url()"],
+        [sys.executable, "-c", "from schemaswitch_admin.dev import db; db.embedded_server_url()"],
         env=env,
         check=True,
         timeout=START_SECONDS,

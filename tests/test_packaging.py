@@ -1,9 +1,15 @@
 """Templates and static files at the top of the repository are found by Django both in this
-(editable) install and from a wheel installed into a clean virtualenv."""
+(editable) install and from a wheel installed into a clean virtualenv.
+
+``schemaswitch_admin/templates`` and ``schemaswitch_admin/static`` are symlinks to the top-level
+folders, which stay what the repository shows; the sdist and the wheel carry the linked files
+themselves, so neither an install from the wheel nor a wheel built from the sdist (what pip
+does with an sdist) depends on symlinks."""
 
 import os
 import subprocess
 import sys
+import tarfile
 import textwrap
 import zipfile
 from pathlib import Path
@@ -40,17 +46,27 @@ def test_every_static_file_is_found_in_the_editable_install():
 @pytest.mark.slow
 def test_wheel_carries_templates_and_static_and_django_finds_them(tmp_path):
     dist = tmp_path / "dist"
+    # No --wheel: build makes the sdist, then the wheel from the unpacked sdist.
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)],
+        [sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)],
         check=True,
         capture_output=True,
     )
+    (sdist,) = dist.glob("*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        members = {m.name.split("/", 1)[1]: m for m in archive.getmembers() if "/" in m.name}
+    for top in ("templates", "static"):
+        for rel in repo_files(top):
+            member = members.get(f"schemaswitch_admin/{top}/{rel}")
+            assert member is not None and member.isfile(), rel
     (wheel,) = dist.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for top in ("templates", "static"):
         for rel in repo_files(top):
             assert f"schemaswitch_admin/{top}/{rel}" in names, rel
     assert not any(n.startswith(("tests/", "example/")) for n in names)
+    # PEP 561: type checkers use the package's own annotations.
+    assert "schemaswitch_admin/py.typed" in names
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)

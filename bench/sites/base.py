@@ -4,7 +4,7 @@ import os
 import sys
 from pathlib import Path
 
-from schemaswitch_admin.devdb import database_config
+from schemaswitch_admin.dev.db import database_config
 
 REPO = Path(__file__).resolve().parents[2]
 # The example project's app ("projects") is imported from example/, as example/manage.py does.

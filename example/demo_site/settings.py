@@ -7,7 +7,7 @@ panel). Nothing else is needed.
 
 import importlib.util
 
-from schemaswitch_admin.devdb import database_config
+from schemaswitch_admin.dev.db import database_config
 
 # -- Django basics for a local demo ------------------------------------------------------
 

@@ -19,7 +19,7 @@ from .mixins import SchemaAwareAdminMixin
 
 @checks.register(checks.Tags.admin)
 def check_private_model_admins(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    warnings = []
+    warnings: list[checks.CheckMessage] = []
     for site in all_sites:
         for model, model_admin in site._registry.items():
             if is_shared_model(model) or isinstance(model_admin, SchemaAwareAdminMixin):
@@ -44,14 +44,15 @@ def check_member_limited_autocomplete(
 ) -> list[checks.CheckMessage]:
     from .choices import MemberChoicesAutocompleteMixin, is_member_limited
 
-    warnings = []
+    warnings: list[checks.CheckMessage] = []
     for site in all_sites if sites is None else sites:
         for model, model_admin in site._registry.items():
             if is_shared_model(model):
                 continue
             for name in getattr(model_admin, "autocomplete_fields", ()) or ():
                 try:
-                    target = model._meta.get_field(name).remote_field.model
+                    # A field without a relation raises here, and is skipped.
+                    target = model._meta.get_field(name).remote_field.model  # type: ignore[union-attr]
                 except Exception:  # noqa: BLE001 - Django's own admin checks report it
                     continue
                 target_admin = site._registry.get(target)
@@ -81,7 +82,7 @@ PAGE_LIMIT_SETTINGS = ("SCHEMASWITCH_SELECTOR_LIMIT", "SCHEMASWITCH_CHOOSER_PAGE
 def check_page_limits(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """A bad limit would only show when the first page renders the selector or the chooser;
     say so at start-up instead."""
-    errors = []
+    errors: list[checks.CheckMessage] = []
     for name in PAGE_LIMIT_SETTINGS:
         value = getattr(settings, name, 1)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:

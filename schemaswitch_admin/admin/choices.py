@@ -35,7 +35,7 @@ def is_member_limited(model: Any) -> bool:
     return model is not None and model._meta.label_lower in member_limited_labels()
 
 
-def members_of_active_schema(queryset: QuerySet) -> QuerySet:
+def members_of_active_schema(queryset: QuerySet[Any]) -> QuerySet[Any]:
     """``queryset`` (of the user model) less the users who are not members of the active
     schema; nobody with no schema active. Superusers who are not members are listed only
     with ``SCHEMASWITCH_MEMBER_CHOICES_SUPERUSERS``."""
@@ -50,7 +50,7 @@ def members_of_active_schema(queryset: QuerySet) -> QuerySet:
     )
 
 
-def limit_to_members(queryset: QuerySet) -> QuerySet:
+def limit_to_members(queryset: QuerySet[Any]) -> QuerySet[Any]:
     if queryset.model is get_user_model():
         return members_of_active_schema(queryset)
     return queryset
@@ -68,7 +68,9 @@ class MemberChoicesMixin:
             return limit_to_members(queryset)
         return queryset
 
-    def _shared_choices(self, request: HttpRequest, db_field: Any, kwargs: dict) -> None:
+    def _shared_choices(
+        self, request: HttpRequest, db_field: Any, kwargs: dict[str, Any]
+    ) -> None:
         target = db_field.remote_field.model
         if not is_shared_model(target):
             return
@@ -100,8 +102,8 @@ class MemberChoicesAutocompleteMixin:
     answers for a private model's field list only members of the active schema."""
 
     def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet, search_term: str
-    ) -> tuple[QuerySet, bool]:
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
         queryset, distinct = super().get_search_results(  # type: ignore[misc]
             request, queryset, search_term
         )

@@ -23,7 +23,8 @@ class AddMembersForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         User = get_user_model()
-        self.fields["users"].queryset = User._default_manager.filter(is_active=True).order_by(
+        # A ModelMultipleChoiceField; the fields mapping types its values as plain fields.
+        self.fields["users"].queryset = User._default_manager.filter(is_active=True).order_by(  # type: ignore[attr-defined]
             User.USERNAME_FIELD
         )
 
@@ -38,7 +39,7 @@ class RemoveMembersForm(forms.Form):
     def __init__(self, *args: Any, schema_ids: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         User = get_user_model()
-        self.fields["users"].queryset = (
+        self.fields["users"].queryset = (  # type: ignore[attr-defined]  # as above
             User._default_manager.filter(schema_memberships__schema_id__in=schema_ids)
             .distinct()
             .order_by(User.USERNAME_FIELD)
@@ -55,7 +56,7 @@ class DropSchemaForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_confirm_name(self) -> str:
-        value = self.cleaned_data["confirm_name"].strip()
+        value: str = self.cleaned_data["confirm_name"].strip()
         if value != self.schema_name:
             raise forms.ValidationError(
                 _("This is not the schema's name; nothing was dropped."), code="mismatch"

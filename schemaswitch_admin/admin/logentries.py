@@ -24,9 +24,6 @@ from ..selection import QUERY_PARAMETER
 from ..sharing import is_shared_model, private_models
 from ..state import get_active_schema
 
-#: The query parameter the request layer turns into a schema switch.
-SCHEMA_QUERY_PARAMETER = QUERY_PARAMETER
-
 
 def record_schema(
     entries: LogEntry | Iterable[LogEntry] | None, schema_row: Any = None
@@ -56,7 +53,8 @@ def record_schema(
 
 
 def _is_private_entry(entry: LogEntry) -> bool:
-    model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+    # The admin logs entries about objects: they always have a content type.
+    model = ContentType.objects.get_for_id(entry.content_type_id).model_class()  # type: ignore[arg-type]
     return model is not None and not is_shared_model(model)
 
 
@@ -66,7 +64,7 @@ def _private_content_type_ids() -> list[int]:
     return [ct.pk for ct in ContentType.objects.get_for_models(*models).values()]
 
 
-def visible_log_entries(user: Any, queryset: QuerySet | None = None) -> QuerySet:
+def visible_log_entries(user: Any, queryset: QuerySet[Any] | None = None) -> QuerySet[Any]:
     """``queryset`` (all entries by default) less those ``user`` must not see.
 
     One query: the user's schemas are a subquery, not a list fetched first.
@@ -79,7 +77,7 @@ def visible_log_entries(user: Any, queryset: QuerySet | None = None) -> QuerySet
     return queryset.filter(shared_entry | Q(schemaswitch__schema_id__in=allowed))
 
 
-def entries_in_active_schema(queryset: QuerySet) -> QuerySet:
+def entries_in_active_schema(queryset: QuerySet[Any]) -> QuerySet[Any]:
     """The entries of ``queryset`` recorded in the active schema (none without one)."""
     schema = get_active_schema()
     if schema is None:
@@ -103,7 +101,7 @@ def with_schema_switch(url: str, schema: str | None) -> str:
     if not schema:
         return url
     separator = "&" if "?" in url else "?"
-    return f"{url}{separator}{urlencode({SCHEMA_QUERY_PARAMETER: schema})}"
+    return f"{url}{separator}{urlencode({QUERY_PARAMETER: schema})}"
 
 
 def entry_admin_url(entry: LogEntry) -> str | None:

@@ -29,7 +29,7 @@ def managed_schema(request: HttpRequest) -> str | None:
     if not roles_in_use():
         return None
     schema = get_active_schema()
-    role = roles.role_in(request.user, schema)  # type: ignore[attr-defined]
+    role = roles.role_in(request.user, schema)
     return schema if role is not None and role.manage_members else None
 
 
@@ -68,7 +68,7 @@ def _removes_every_owner(schema_name: str, memberships: Any) -> bool:
     )
 
 
-class ScopedMembershipForm(forms.ModelForm):
+class ScopedMembershipForm(forms.ModelForm):  # type: ignore[type-arg]  # the model comes from the admin's factory
     """The owner's form: a user by user name, and a role; the schema is the active one."""
 
     def __init__(self, *args: Any, schema_name: str, **kwargs: Any) -> None:
@@ -89,7 +89,7 @@ class ScopedMembershipForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         from ..models import Membership
 
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         user, role = cleaned.get("user"), cleaned.get("role")
         if self.instance.pk is None and user is not None:
             if Membership.objects.filter(schema__name=self.schema_name, user=user).exists():
@@ -150,8 +150,8 @@ class OwnerScopedMembershipMixin:
             perms_needed.add(_("the last owner of the schema"))
         return deleted, counts, perms_needed, protected
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        qs = super().get_queryset(request)  # type: ignore[misc]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs: QuerySet[Any] = super().get_queryset(request)  # type: ignore[misc]
         scope = self.is_scoped(request)
         if scope is not None:
             return qs.filter(schema__name=scope)
@@ -213,7 +213,7 @@ class OwnerScopedMembershipMixin:
     # -- the schema's history --------------------------------------------------------
 
     def _log_on_schema(self, request: HttpRequest, membership: Any, message: str) -> None:
-        self.log_change(request, membership.schema, message)  # type: ignore[attr-defined]
+        self.log_change(request, membership.schema, message)
 
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         entry = super().log_addition(request, obj, message)  # type: ignore[misc]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from ..access import usable_schemas
 from ..state import get_active_schema
+from .bases import ModelAdmin, ModelAdminMixinBase
 from .choices import MemberChoicesMixin
 from .logentries import entries_in_active_schema, record_schema
 
@@ -35,7 +35,7 @@ def chooser_url(request: HttpRequest) -> str | None:
     return f"{url}?{urlencode({'next': request.get_full_path()})}"
 
 
-class SchemaAwareAdminMixin(MemberChoicesMixin):
+class SchemaAwareAdminMixin(MemberChoicesMixin, ModelAdminMixinBase):
     """Mix into the ``ModelAdmin`` of every private model (before ``ModelAdmin``)."""
 
     schema_required_template: str = SCHEMA_REQUIRED_TEMPLATE
@@ -136,5 +136,5 @@ class SchemaAwareAdminMixin(MemberChoicesMixin):
         return super().get_paginator(request, queryset, *args, **kwargs)
 
 
-class SchemaAwareModelAdmin(SchemaAwareAdminMixin, admin.ModelAdmin):
+class SchemaAwareModelAdmin(SchemaAwareAdminMixin, ModelAdmin):
     """A ``ModelAdmin`` for a private model."""

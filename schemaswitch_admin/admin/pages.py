@@ -51,7 +51,7 @@ _MODEL_VIEW_SUFFIXES = {
 @dataclass(frozen=True)
 class AdminPage:
     kind: PageKind
-    model_admin: ModelAdmin | None = None
+    model_admin: ModelAdmin[Any] | None = None
 
     @property
     def model(self) -> Any:
@@ -122,7 +122,8 @@ def next_url_after_switch(request: HttpRequest) -> str:
         return _with_query(request.path, query)
     if page.model is not None and PRESERVED_FILTERS_VAR in request.GET:
         query = request.GET.copy()
-        preserved = QueryDict(query[PRESERVED_FILTERS_VAR], mutable=True)
+        # One value: the encoded filters of the changelist.
+        preserved = QueryDict(query[PRESERVED_FILTERS_VAR], mutable=True)  # type: ignore[call-overload]
         kept = _portable_query(page.model, preserved)
         if kept:
             query[PRESERVED_FILTERS_VAR] = kept.urlencode()

@@ -25,11 +25,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from ..models import Membership
+from .bases import ModelAdmin, TabularInline
 from .forms import AddMembersForm, DropSchemaForm, RemoveMembersForm
 from .members import OwnerScopedMembershipMixin
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(TabularInline):
     model = Membership
     extra = 0
     raw_id_fields = ["user"]
@@ -60,7 +61,7 @@ class SchemaChangeList(ChangeList):
     over 10,000 schemas), and only that list pays for it in its counts.
     """
 
-    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet:
+    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet[Any]:
         members = Count("memberships") if self._sorted_by_members() else correlated_member_count()
         root = self.root_queryset
         # The full count (``root_queryset.count()``) stays a plain count of the schemas.
@@ -79,7 +80,7 @@ class SchemaChangeList(ChangeList):
         )
 
 
-class SchemaAdmin(admin.ModelAdmin):
+class SchemaAdmin(ModelAdmin):
     list_display = ["name", "display_name", "is_active", "member_count", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "display_name"]
@@ -95,7 +96,8 @@ class SchemaAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("members"), ordering="member_count")
     def member_count(self, obj: Any) -> int:
-        return obj.member_count
+        count: int = obj.member_count  # annotated by get_queryset
+        return count
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # A schema is renamed by nobody: the name is the PostgreSQL schema's, used in
@@ -169,7 +171,8 @@ class SchemaAdmin(admin.ModelAdmin):
     def drop_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            # Django's private helper, as its own change_view uses it.
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined,no-any-return]
         if not self.has_drop_permission(request, obj):
             raise PermissionDenied
         form = DropSchemaForm(
@@ -178,7 +181,7 @@ class SchemaAdmin(admin.ModelAdmin):
         if form.is_valid():
             name = str(obj)
             with transaction.atomic(using=obj._state.db):
-                self.log_deletions(request, [obj])
+                self.log_deletions(request, [obj])  # type: ignore[arg-type]  # iterated only
                 obj.drop()
             self.message_user(
                 request,
@@ -207,14 +210,14 @@ class SchemaAdmin(admin.ModelAdmin):
     # -- actions ------------------------------------------------------------------------
 
     @admin.action(description=gettext_lazy("Deactivate selected schemas"), permissions=["change"])
-    def deactivate_schemas(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def deactivate_schemas(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         self._set_active(request, queryset, False)
 
     @admin.action(description=gettext_lazy("Activate selected schemas"), permissions=["change"])
-    def activate_schemas(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def activate_schemas(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         self._set_active(request, queryset, True)
 
-    def _set_active(self, request: HttpRequest, queryset: QuerySet, active: bool) -> None:
+    def _set_active(self, request: HttpRequest, queryset: QuerySet[Any], active: bool) -> None:
         changed = list(queryset.exclude(is_active=active))
         for schema in changed:
             schema.is_active = active
@@ -235,7 +238,7 @@ class SchemaAdmin(admin.ModelAdmin):
     @admin.action(
         description=gettext_lazy("Add members to selected schemas…"), permissions=["add_members"]
     )
-    def add_members(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def add_members(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:
         form = AddMembersForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             role = form.cleaned_data["role"]
@@ -269,7 +272,7 @@ class SchemaAdmin(admin.ModelAdmin):
         description=gettext_lazy("Remove members from selected schemas…"),
         permissions=["remove_members"],
     )
-    def remove_members(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def remove_members(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:
         schema_ids = [schema.pk for schema in queryset]
         form = RemoveMembersForm(
             request.POST if "apply" in request.POST else None, schema_ids=schema_ids
@@ -303,7 +306,7 @@ class SchemaAdmin(admin.ModelAdmin):
             )
 
     def _members_page(
-        self, request: HttpRequest, queryset: QuerySet, form: Any, action: str, title: str
+        self, request: HttpRequest, queryset: QuerySet[Any], form: Any, action: str, title: str
     ) -> HttpResponse:
         context = {
             **self.admin_site.each_context(request),
@@ -324,7 +327,7 @@ class SchemaAdmin(admin.ModelAdmin):
         return TemplateResponse(request, self.members_action_template, context)
 
 
-class MembershipAdmin(OwnerScopedMembershipMixin, admin.ModelAdmin):
+class MembershipAdmin(OwnerScopedMembershipMixin, ModelAdmin):
     list_display = ["user", "schema", "role", "created_at", "last_used_at"]
     list_filter = ["role", "schema__is_active"]
     raw_id_fields = ["user", "schema"]

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
             name='Schema',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='PostgreSQL schema name: lowercase letters, digits and underscores.', max_length=63, unique=True, validators=[schemaswitch_admin.validation.validate_schema_name], verbose_name='name')),
+                ('name', models.CharField(help_text='PostgreSQL schema name: lowercase letters, digits and underscores.', max_length=63, unique=True, validators=[schemaswitch_admin.validation.validate_schema_name], verbose_name='name')),  # type: ignore[list-item]  # returns the name; Django ignores a validator's result
                 ('display_name', models.CharField(blank=True, max_length=200, verbose_name='display name')),
                 ('is_active', models.BooleanField(default=True, help_text='Inactive schemas keep their data but cannot be chosen.', verbose_name='active')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),

@@ -1,10 +1,12 @@
+from typing import Any
+
 import django.db.models.deletion
 from django.db import migrations, models
 
 from schemaswitch_admin.conf import schema_model_label
 
 
-def link_existing_entries(apps, schema_editor):
+def link_existing_entries(apps: Any, schema_editor: Any) -> None:
     """Entries written before this migration name their schema; link them to the row of
     that name (the schema they were written in, unless the name was reused since, which
     this migration cannot tell)."""

@@ -1,19 +1,21 @@
 """Roles become meaningful (``roles``): the old default ``member`` becomes ``editor``, which
 grants what a member could do before on private models, except deleting."""
 
+from typing import Any
+
 from django.db import migrations, models
 
 import schemaswitch_admin.roles
 
 
-def members_become_editors(apps, schema_editor):
+def members_become_editors(apps: Any, schema_editor: Any) -> None:
     Membership = apps.get_model("schemaswitch_admin", "Membership")
     Membership.objects.using(schema_editor.connection.alias).filter(role="member").update(
         role="editor"
     )
 
 
-def editors_become_members(apps, schema_editor):
+def editors_become_members(apps: Any, schema_editor: Any) -> None:
     Membership = apps.get_model("schemaswitch_admin", "Membership")
     Membership.objects.using(schema_editor.connection.alias).filter(role="editor").update(
         role="member"

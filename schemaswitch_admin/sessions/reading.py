@@ -19,6 +19,7 @@ from django.db import connections
 from psycopg import sql
 
 from .. import conf
+from ..backends.postgresql.wrapper import path_keeper
 from ..entering import _schema_from_row
 from ..schema_model import get_schema_model
 
@@ -42,7 +43,7 @@ class SessionRead:
 
 @lru_cache(maxsize=8)
 def _statement(
-    session_model: type, schema_model: type, membership_model: type
+    session_model: Any, schema_model: Any, membership_model: Any
 ) -> tuple[str, tuple[Any, ...]]:
     session = session_model._meta
     membership = membership_model._meta
@@ -89,7 +90,7 @@ def _pk_index(fields: tuple[Any, ...]) -> int:
 
 
 def read_session(
-    session_model: type, session_key: str, wanted: str | None, now: datetime, using: str
+    session_model: Any, session_key: str | None, wanted: str | None, now: datetime, using: str
 ) -> tuple[str, SessionRead] | None:
     """The session's data and what the read found, or ``None`` when no unexpired row has
     that key. ``wanted``: the schema the request asks for, ``None`` for the session's own
@@ -101,9 +102,11 @@ def read_session(
     # whether a transaction-mode pooler sits in between (a session-level path would reach the
     # next client of the server connection).
     conn.ensure_connection()
-    keeper = conn.schema_path
+    keeper = path_keeper(conn)
     schema_model = get_schema_model()
     statement, fields = _statement(session_model, schema_model, Membership)
+    if session_key is None:  # Django reads no session without a key; neither do we
+        return None
     given_path = keeper.path_value(wanted) if wanted else None
     params = [given_path, keeper.carry_locally, wanted, session_key, now]
     with keeper.own_path() as report:

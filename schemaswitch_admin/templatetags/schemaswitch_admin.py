@@ -184,7 +184,9 @@ def schema_banner(context: template.Context) -> dict[str, Any]:
 
 
 @register.simple_tag(takes_context=True)
-def schema_admin_log(context: template.Context, limit: int = 10, user: Any = None) -> list:
+def schema_admin_log(
+    context: template.Context, limit: int = 10, user: Any = None
+) -> list[LogEntry]:
     """The user's latest log entries, less those of schemas they may not use, each with
     ``schema_name``, ``schema_label`` (what the selector and the banners call the schema: its
     display name, else its name) and ``schema_admin_url`` (the object's link carrying the

@@ -8,21 +8,30 @@ from __future__ import annotations
 
 from typing import Any
 
-import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from factory.declarations import (
+    LazyAttribute,
+    LazyFunction,
+    PostGenerationMethodCall,
+    Sequence,
+    SubFactory,
+)
+from factory.django import DjangoModelFactory
+from factory.helpers import post_generation
 
-from ..models import Membership
+from ..models import AbstractSchema, Membership
 from ..roles import default_role
 from ..schema_model import get_schema_model
 
 
-class SchemaFactory(factory.django.DjangoModelFactory):
+class SchemaFactory(DjangoModelFactory[AbstractSchema]):
     class Meta:
         model = get_schema_model()
         django_get_or_create = ("name",)
 
-    name = factory.Sequence(lambda n: f"tenant_{n}")
-    display_name = factory.LazyAttribute(lambda o: o.name.replace("_", " ").title())
+    name = Sequence(lambda n: f"tenant_{n}")
+    display_name = LazyAttribute(lambda o: o.name.replace("_", " ").title())
     is_active = True
 
     @classmethod
@@ -31,34 +40,34 @@ class SchemaFactory(factory.django.DjangoModelFactory):
         return manager.create_schema(**kwargs)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(DjangoModelFactory[AbstractBaseUser]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
         skip_postgeneration_save = True
 
-    username = factory.Sequence(lambda n: f"user{n}")
-    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    username = Sequence(lambda n: f"user{n}")
+    email = LazyAttribute(lambda o: f"{o.username}@example.com")
     is_active = True
-    password = factory.PostGenerationMethodCall("set_password", "password")
+    password = PostGenerationMethodCall("set_password", "password")
 
-    @factory.post_generation
-    def saved(obj, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+    @post_generation
+    def saved(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
         if create:
             obj.save()
 
 
 class SuperUserFactory(UserFactory):
-    username = factory.Sequence(lambda n: f"admin{n}")
+    username = Sequence(lambda n: f"admin{n}")
     is_staff = True
     is_superuser = True
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
         django_get_or_create = ("user", "schema")
 
-    user = factory.SubFactory(UserFactory)
-    schema = factory.SubFactory(SchemaFactory)
-    role = factory.LazyFunction(default_role)
+    user = SubFactory(UserFactory)
+    schema = SubFactory(SchemaFactory)
+    role = LazyFunction(default_role)

@@ -36,7 +36,7 @@ def schema_factory(request: pytest.FixtureRequest, db: None) -> Iterator[Callabl
     created: list[str] = []
 
     def make(**kwargs: Any) -> Any:
-        schema = SchemaFactory(**kwargs)
+        schema = SchemaFactory.create(**kwargs)
         created.append(schema.name)
         return schema
 
@@ -57,7 +57,7 @@ def member_user(tenant_schema: Any) -> Any:
     """A user (password ``password``) who is a member of ``tenant_schema``."""
     from .factories import MembershipFactory
 
-    return MembershipFactory(schema=tenant_schema).user
+    return MembershipFactory.create(schema=tenant_schema).user
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ OUTCOME = os.environ.get("SCHEMASWITCH_PROBE")
 pytestmark = pytest.mark.skipif(OUTCOME is None, reason="run by tests/test_dev_lifecycle.py")
 
 JOIN = (
-    "from schemaswitch_admin.devdb import embedded_server_url; embedded_server_url(); "
+    "from schemaswitch_admin.dev.db import embedded_server_url; embedded_server_url(); "
     "print('joined', flush=True); import time; time.sleep(120)"
 )
 

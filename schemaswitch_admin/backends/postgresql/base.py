@@ -9,7 +9,7 @@ project's own PostgreSQL backend, keeps everything it adds and gains schema swit
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -17,10 +17,13 @@ from ... import conf
 from .operations import SchemaSwitchOperationsMixin
 from .wrapper import SchemaSwitchWrapperMixin, is_schemaswitch_connection
 
+if TYPE_CHECKING:
+    from django.db.backends.postgresql.base import DatabaseWrapper as PostgreSQLWrapper
+
 __all__ = ["DatabaseWrapper", "SchemaSwitchWrapperMixin", "is_schemaswitch_connection"]
 
 
-def _original_wrapper() -> type:
+def _original_wrapper() -> type[PostgreSQLWrapper]:
     name = conf.original_backend()
     if name == __name__.rsplit(".", 1)[0]:
         raise ImproperlyConfigured(
@@ -33,7 +36,7 @@ def _original_wrapper() -> type:
         raise ImproperlyConfigured(
             f"SCHEMASWITCH_ORIGINAL_BACKEND = {name!r} cannot be imported: {exc}"
         ) from exc
-    original = getattr(module, "DatabaseWrapper", None)
+    original: type[PostgreSQLWrapper] | None = getattr(module, "DatabaseWrapper", None)
     if original is None or getattr(original, "vendor", None) != "postgresql":
         raise ImproperlyConfigured(
             f"SCHEMASWITCH_ORIGINAL_BACKEND = {name!r} is not a PostgreSQL backend."
@@ -41,7 +44,7 @@ def _original_wrapper() -> type:
     return original
 
 
-def build_database_wrapper(original: type) -> type:
+def build_database_wrapper(original: type[PostgreSQLWrapper]) -> type:
     """``original`` with schema switching; its operations class gets our ``sql_flush``."""
     ops: Any = type(
         "DatabaseOperations", (SchemaSwitchOperationsMixin, original.ops_class), {}

@@ -21,16 +21,19 @@ their behaviour on both supported Django lines.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...exceptions import SchemaChangedError
 from ...state import _active_schema
+
+if TYPE_CHECKING:
+    from .wrapper import SchemaSwitchWrapperMixin
 
 
 class PathCursorMixin:
     """Mixed into the backend's cursor wrapper classes (plain and debug)."""
 
-    db: Any
+    db: SchemaSwitchWrapperMixin
     cursor: Any
     #: The backend's own ``SET`` statement: it must not ask for a path first.
     _path_exempt = False

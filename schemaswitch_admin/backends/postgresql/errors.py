@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from types import TracebackType
+from typing import TYPE_CHECKING
+
 from django.db.utils import DatabaseErrorWrapper
 from psycopg import errors as pg_errors
 
 from ...exceptions import SchemaNotActivatedError
 from ...state import get_active_schema
 
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
 
 class SchemaAwareErrorWrapper(DatabaseErrorWrapper):
-    def __exit__(self, exc_type, exc_value, traceback):  # type: ignore[override]
-        if (
-            exc_type is not None
-            and issubclass(exc_type, pg_errors.UndefinedTable)
-            and get_active_schema() is None
-        ):
+    wrapper: BaseDatabaseWrapper  # set by DatabaseErrorWrapper.__init__
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if isinstance(exc_value, pg_errors.UndefinedTable) and get_active_schema() is None:
             self.wrapper.errors_occurred = True
             detail = getattr(exc_value.diag, "message_primary", None) or str(exc_value)
             raise SchemaNotActivatedError(

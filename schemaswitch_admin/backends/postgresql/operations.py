@@ -12,6 +12,7 @@ class SchemaSwitchOperationsMixin:
         """Always cascade: tenant tables in every schema may reference shared tables (users),
         and PostgreSQL refuses to truncate a referenced table otherwise. ``flush`` empties
         the whole database, so emptying the referencing tenant tables is what it promises."""
-        return super().sql_flush(  # type: ignore[misc]
+        statements: list[str] = super().sql_flush(  # type: ignore[misc]
             style, tables, reset_sequences=reset_sequences, allow_cascade=True
         )
+        return statements

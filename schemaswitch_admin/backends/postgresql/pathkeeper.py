@@ -268,7 +268,8 @@ class PathKeeper:
     def _execute_own(self, statement: str) -> None:
         wrapper = self._wrapper
         with wrapper.wrap_database_errors:
-            cursor = wrapper._prepare_cursor(wrapper.create_cursor())
+            # Django's private hook (as in BaseDatabaseWrapper.cursor), absent from the stubs.
+            cursor = wrapper._prepare_cursor(wrapper.create_cursor())  # type: ignore[attr-defined]
         cursor._path_exempt = True
         with cursor:
             cursor.execute(statement)

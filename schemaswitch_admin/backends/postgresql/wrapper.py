@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import cached_property
@@ -33,9 +33,29 @@ from .pooler import (
 )
 from .search_path import PIN_DEFAULT_PATH_OPTION
 
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from typing_extensions import TypeIs
 
-def is_schemaswitch_connection(connection: Any) -> bool:
+
+def is_schemaswitch_connection(connection: object) -> TypeIs[SchemaSwitchWrapperMixin]:
     return isinstance(connection, SchemaSwitchWrapperMixin)
+
+
+def path_keeper(connection: BaseDatabaseWrapper) -> PathKeeper:
+    """``connection.schema_path`` for code that holds a connection as Django types it.
+
+    Code that sets or skips the path itself (cloning, snapshots, fixtures) only makes sense
+    on this package's backend; on any other the error names the database to fix.
+    """
+    # Read the attribute, not the class: django.db.connection is a proxy to the wrapper.
+    keeper = getattr(connection, "schema_path", None)
+    if not isinstance(keeper, PathKeeper):
+        raise ImproperlyConfigured(
+            f"Database {connection.alias!r} does not use schemaswitch_admin's backend "
+            "(ENGINE 'schemaswitch_admin.backends.postgresql'), so it has no schema path."
+        )
+    return keeper
 
 
 def _in_schema(func: Callable[[], Any], schema: str | None) -> Callable[[], Any]:
@@ -66,7 +86,7 @@ class SchemaSwitchWrapperMixin:
     # -- connecting ---------------------------------------------------------------------
 
     def get_connection_params(self) -> dict[str, Any]:
-        params = super().get_connection_params()  # type: ignore[misc]
+        params: dict[str, Any] = super().get_connection_params()  # type: ignore[misc]
         if conf.pooler_mode() is None:
             options = params.get("options") or ""
             params["options"] = f"{options} {PIN_DEFAULT_PATH_OPTION}".strip()
@@ -105,7 +125,7 @@ class SchemaSwitchWrapperMixin:
 
     def _close(self) -> None:
         self.schema_path.disconnected()
-        return super()._close()  # type: ignore[misc]
+        super()._close()  # type: ignore[misc]
 
     # -- statements -----------------------------------------------------------------------
 
@@ -119,21 +139,22 @@ class SchemaSwitchWrapperMixin:
         cls = self._path_cursor_classes.get(debug)
         if cls is None:
             make = super().make_debug_cursor if debug else super().make_cursor  # type: ignore[misc]
-            cls = self._path_cursor_classes[debug] = path_cursor_class(type(make(cursor)))
+            base: type = type(make(cursor))
+            cls = self._path_cursor_classes[debug] = path_cursor_class(base)
         return cls
 
     # -- transactions -------------------------------------------------------------------
 
     def _commit(self) -> None:
         try:
-            return super()._commit()  # type: ignore[misc]
+            super()._commit()  # type: ignore[misc]
         finally:
             self.schema_path.transaction_ended()
 
     def _rollback(self) -> None:
         # SET is transactional: a rollback may undo the path the keeper set.
         self.schema_path.forget()
-        return super()._rollback()  # type: ignore[misc]
+        super()._rollback()  # type: ignore[misc]
 
     def _savepoint(self, sid: str) -> None:
         with self.schema_path.independent():

@@ -20,7 +20,8 @@ def table_count(using: str, name: str) -> int:
             "WHERE n.nspname = %s AND c.relkind IN ('r', 'p')",
             [name],
         )
-        return cursor.fetchone()[0]
+        (count,) = cursor.fetchone()
+        return int(count)
 
 
 class Command(BaseCommand):

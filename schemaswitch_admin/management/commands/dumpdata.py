@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 from django.core.management.commands.dumpdata import Command as DjangoDumpdataCommand
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from ...commandutils import all_schema_names, existing_schema, refuse_missing, requested_schema
@@ -69,7 +70,8 @@ class Command(DjangoDumpdataCommand):
         using = options["database"]
         schema, ours = requested_schema(options)
         if not ours:
-            return super().handle(*app_labels, **options)
+            super().handle(*app_labels, **options)
+            return
         if options["all_schemas"]:
             return self._dump_all_schemas(app_labels, options)
         if options["output_dir"] or options["compress"]:
@@ -102,7 +104,7 @@ class Command(DjangoDumpdataCommand):
         with schema_context(schema), read_snapshot(using):
             super().handle(*app_labels, **options)
 
-    def _refuse_shared(self, app_labels: tuple[str, ...], shared: list) -> None:
+    def _refuse_shared(self, app_labels: tuple[str, ...], shared: list[type[Model]]) -> None:
         if app_labels and shared:
             raise CommandError(
                 _(

@@ -185,7 +185,8 @@ class Command(DjangoFlushCommand):
 
     @staticmethod
     def _db_name(using: str) -> str:
-        return connections[using].settings_dict["NAME"]
+        name: str = connections[using].settings_dict["NAME"]
+        return name
 
     @staticmethod
     def _run_deferred_checks(using: str) -> None:

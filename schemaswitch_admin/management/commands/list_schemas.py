@@ -91,7 +91,7 @@ def glob_regex(pattern: str) -> str:
 
 def selected_schemas(
     using: str, *, active: bool | None = None, patterns: list[str] | None = None
-) -> QuerySet:
+) -> QuerySet[Any]:
     """The schema rows to list, by name: all, or those matching ``active`` and any of
     ``patterns``."""
     queryset = get_schema_model().objects.using(using).order_by("name")
@@ -117,7 +117,7 @@ def _member_counts() -> Coalesce:
 
 
 def schema_inventory(
-    using: str, queryset: QuerySet | None = None, batch_size: int = BATCH_SIZE
+    using: str, queryset: QuerySet[Any] | None = None, batch_size: int = BATCH_SIZE
 ) -> Iterator[SchemaInfo]:
     """Each schema of ``queryset`` (every schema by default), in name order, a batch at a
     time: four statements per ``batch_size`` schemas, none per schema."""
@@ -225,7 +225,7 @@ class Command(BaseCommand):
             opened = True
         self.stdout.write("\n]" if opened else "[]")
 
-    def _table(self, queryset: QuerySet, infos: Iterator[SchemaInfo]) -> None:
+    def _table(self, queryset: QuerySet[Any], infos: Iterator[SchemaInfo]) -> None:
         header = [
             _("NAME"),
             _("DISPLAY NAME"),

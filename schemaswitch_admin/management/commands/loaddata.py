@@ -15,6 +15,7 @@ from django.core import serializers
 from django.core.management.base import CommandError
 from django.core.management.commands.loaddata import Command as DjangoLoaddataCommand
 from django.db import connections, transaction
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from ... import conf
@@ -91,7 +92,8 @@ class Command(DjangoLoaddataCommand):
         using = options["database"]
         schema, ours = requested_schema(options)
         if not ours:
-            return super().handle(*fixture_labels, **options)
+            super().handle(*fixture_labels, **options)
+            return
         if options["all_schemas"]:
             plan = self._directory_plan(fixture_labels, options)
         else:
@@ -147,7 +149,7 @@ class Command(DjangoLoaddataCommand):
         using = options["database"]
         current: str | None = None
         self._checking = True
-        self._pending_resets: list[tuple[str | None, set]] = []
+        self._pending_resets: list[tuple[str | None, set[type[Model]]]] = []
         self._schema_rows: set[str] = set()
         try:
             with transaction.atomic(using=using):

@@ -7,6 +7,7 @@ stops after ``public``. Positional ``app_label [migration_name]`` applies to eve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import CommandError
@@ -55,7 +56,8 @@ class Command(DjangoMigrateCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         database = options["database"]
         if not uses_schemaswitch_backend(database):
-            return super().handle(*args, **options)
+            super().handle(*args, **options)
+            return
         names = options.get("schemas") or []
         if names and options["shared_only"]:
             raise CommandError("--schema and --shared-only cannot be combined.")
@@ -107,11 +109,11 @@ class Command(DjangoMigrateCommand):
             )
         return [template, *known]
 
-    def _targets_for(self, options: dict[str, Any]):
+    def _targets_for(self, options: dict[str, Any]) -> Callable[[Any], list[Any]]:
         app_label = options.get("app_label")
         migration_name = options.get("migration_name")
 
-        def targets(loader: Any) -> list:
+        def targets(loader: Any) -> list[Any]:
             if app_label and migration_name:
                 if migration_name == "zero":
                     return [(app_label, None)]
@@ -119,7 +121,8 @@ class Command(DjangoMigrateCommand):
                 return [(app_label, migration.name)]
             if app_label:
                 return [key for key in loader.graph.leaf_nodes() if key[0] == app_label]
-            return loader.graph.leaf_nodes()
+            leaves: list[Any] = loader.graph.leaf_nodes()
+            return leaves
 
         return targets
 

@@ -39,7 +39,8 @@ class Command(DjangoShowmigrations):
         options.setdefault("schema", None)
         schema, ours = requested_schema(options)
         if not ours:
-            return super().handle(*args, **options)
+            super().handle(*args, **options)
+            return
         where = "public" if schema is None else "schema"
         if schema is not None:
             existing_schema(schema, options["database"], allow_template=True)
@@ -79,4 +80,4 @@ class Command(DjangoShowmigrations):
             if not labels:
                 return None
         with schema_context(schema):
-            return super().handle(*args, **{**options, "app_label": labels})
+            super().handle(*args, **{**options, "app_label": labels})

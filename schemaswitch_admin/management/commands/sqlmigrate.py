@@ -31,7 +31,7 @@ class Command(DjangoSqlmigrate):
             help="Show the SQL as it runs in this schema (needed for private apps).",
         )
 
-    def handle(self, *args: Any, **options: Any) -> str:
+    def handle(self, *args: Any, **options: Any) -> str | None:
         options.setdefault("schema", None)
         schema, ours = requested_schema(options)
         if not ours:

@@ -5,7 +5,7 @@ set) and restarts that child on code changes; the set-up runs in the first proce
 That first process stays alive as the reloader's parent, and it holds the embedded
 PostgreSQL too (settings started it), so the database outlives every restart of the child
 and stops when the demo is stopped (CONTROL-C or SIGTERM; the child, killed by its parent,
-never says goodbye, which ``schemaswitch_admin.embedded_holders`` copes with).
+never says goodbye, which ``schemaswitch_admin.dev.embedded_holders`` copes with).
 
 A busy port is refused before anything else happens, with the command to use another one.
 """

