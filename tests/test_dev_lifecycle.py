@@ -141,6 +141,18 @@ def data_dir() -> Iterator[Path]:
         yield path
 
 
+#: Runs a command the way a terminal runs its foreground job: with CONTROL-C's signal at its
+#: default. A CI runner that starts the suite in the background (``nohup cmd &``) has SIGINT
+#: ignored, which every child inherits, and a demo that ignores CONTROL-C is not what the
+#: tests below are about.
+AS_IN_A_TERMINAL = [
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execvp(sys.argv[1], sys.argv[1:])",
+]
+
+
 class Demo:
     """``make demo PORT=…`` in a session of its own, its output collected by a thread."""
 
@@ -148,7 +160,7 @@ class Demo:
         self.port = port
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            make("demo", f"PORT={port}"),
+            [*AS_IN_A_TERMINAL, *make("demo", f"PORT={port}")],
             env=environment(data_dir),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
