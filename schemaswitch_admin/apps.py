@@ -14,6 +14,7 @@ class SchemaSwitchAdminConfig(AppConfig):
         from django.core.signals import setting_changed
 
         from . import checks  # noqa: F401  (registers the system checks)
+        from .citus import checks as citus_checks  # noqa: F401  (deploy checks for Citus)
         from .resume import resume_last_schema
         from .roles import clear_caches
         from .sessions import checks as session_checks  # noqa: F401  (the engine's checks)

@@ -23,6 +23,7 @@ from psycopg import sql
 from . import conf
 from .backends.postgresql.wrapper import path_keeper
 from .catalog import CloneScript, UnsupportedSchemaObject, clone_script
+from .citus.placement import citus_placement
 from .exceptions import TemplateSchemaMissing
 from .migrating import migrations_table
 from .validation import validate_activatable_name, validate_schema_name
@@ -41,7 +42,7 @@ __all__ = [
 #: pg_namespace when a concurrent creator committed while we waited on its index entry.
 _NAME_TAKEN = {"42P06", "23505"}
 
-#: Cached scripts: (database, source) -> (namespace oid, fingerprint, script).
+#: Cached scripts: (database, source, citus) -> (namespace oid, fingerprint, script).
 _scripts: dict[tuple[Any, ...], tuple[int, str, CloneScript]] = {}
 _scripts_lock = threading.Lock()
 _MAX_CACHED = 64
@@ -74,6 +75,7 @@ SELECT
     EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %(target)s),
     EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %(target)s),
     pg_catalog.current_setting('check_function_bodies'),
+    EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus'),
     pg_catalog.md5(pg_catalog.concat(
         (SELECT pg_catalog.string_agg(v, ',' ORDER BY v) FROM top),
         '|',
@@ -171,17 +173,23 @@ def clone_schema(
     with path_keeper(connection).own_path(), transaction.atomic(using=using):
         with connection.cursor() as cursor:
             context = connection.connection
-            script, check_bodies = _script_for(cursor, connection, source, target, context)
-            statement = sql.Composed(
-                [
-                    script.compose(target, with_data=with_data),
-                    sql.SQL("SET LOCAL check_function_bodies TO {}").format(
-                        sql.Literal(check_bodies)
-                    ),
+            script, check_bodies, placement = _script_for(
+                cursor, connection, source, target, context
+            )
+            restore = sql.SQL("SET LOCAL check_function_bodies TO {}").format(
+                sql.Literal(check_bodies)
+            )
+            if script.separate:
+                statements = [
+                    *placement,
+                    *script.compose_each(target, with_data=with_data),
+                    restore,
                 ]
-            ).as_string(context)
+            else:
+                statements = [sql.Composed([script.compose(target, with_data=with_data), restore])]
             try:
-                cursor.execute(statement)
+                for one in statements:
+                    cursor.execute(one.as_string(context))
             except DatabaseError as exc:
                 if getattr(exc.__cause__, "sqlstate", None) in _NAME_TAKEN:
                     raise _taken(target) from exc
@@ -215,11 +223,12 @@ def _taken(target: str) -> SchemaAlreadyExists:
 
 def _script_for(
     cursor: Any, connection: Any, source: str, target: str, context: Any
-) -> tuple[CloneScript, str]:
-    """The current script for ``source`` and the session's ``check_function_bodies`` (the
-    script turns it off for its own duration)."""
+) -> tuple[CloneScript, str, list[sql.Composable]]:
+    """The current script for ``source``, the session's ``check_function_bodies`` (the
+    script turns it off for its own duration) and, on Citus, the settings that place the
+    copy where the source is (a distributed schema, or not)."""
     cursor.execute(FINGERPRINT_SQL, {"source": source, "target": target})
-    namespace, target_exists, role_named, check_bodies, fingerprint = cursor.fetchone()
+    namespace, target_exists, role_named, check_bodies, citus, fingerprint = cursor.fetchone()
     if namespace is None:
         if source == conf.template_schema():
             message = _(
@@ -240,11 +249,12 @@ def _script_for(
             )
             % {"name": target}
         )
+    placement = citus_placement(cursor, namespace) if citus else []
     settings = connection.settings_dict
-    key = (settings["HOST"], settings["PORT"], settings["NAME"], source)
+    key = (settings["HOST"], settings["PORT"], settings["NAME"], source, citus)
     cached = _scripts.get(key)
     if cached is not None and cached[0] == namespace and cached[1] == fingerprint:
-        return cached[2], check_bodies
+        return cached[2], check_bodies, placement
     # The reader prints definitions while only the source is on the path (SET LOCAL, for
     # the rest of the transaction); the backend must not put its own path back meanwhile.
     with path_keeper(connection).own_path():
@@ -253,9 +263,11 @@ def _script_for(
             .format(sql.Identifier(source))
             .as_string(context)
         )
-        script = clone_script(cursor, source, namespace, migrations_table(), context)
+        script = clone_script(
+            cursor, source, namespace, migrations_table(), context, citus=citus
+        )
     with _scripts_lock:
         if key not in _scripts and len(_scripts) >= _MAX_CACHED:
             _scripts.pop(next(iter(_scripts)))
         _scripts[key] = (namespace, fingerprint, script)
-    return script, check_bodies
+    return script, check_bodies, placement

@@ -254,15 +254,28 @@ def test_an_identity_sequence_is_made_by_its_column_with_the_sources_name_and_op
     ))
 
     found = by_section(render_sequences(catalog, HISTORY))
-    alterations = by_section(render_table_alterations(
-        catalog, bare_table_order(catalog), identity_clauses(catalog)))
+    order = bare_table_order(catalog)
+    tables = by_section(render_tables(catalog, order, HISTORY, identity_clauses(catalog)))
+    alterations = by_section(render_table_alterations(catalog, order))
 
     assert "early" not in found and "after_tables" not in found
+    # Declared with the column (unqualified: PostgreSQL makes it in the table's schema), in
+    # both forms of CREATE TABLE; a clone with rows overrides it to keep the rows' ids.
+    identity = (
+        '"id" integer GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME "old_items_id_seq" '
+        "INCREMENT BY 2 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1 "
+        'NO CYCLE) NOT NULL, "number" integer, "code" text'
+    )
+    assert tables["tables_bare"] == tables["tables_data"] == [
+        f'CREATE TABLE "tgt"."items" ({identity})'
+    ]
+    assert tables["rows"] == [
+        'INSERT INTO "tgt"."items" ("id", "number", "code") OVERRIDING SYSTEM VALUE '
+        'SELECT "id", "number", "code" FROM "src"."items"'
+    ]
     assert alterations["alter_data"] == alterations["alter_bare"] == [
-        'ALTER TABLE "tgt"."items" ALTER COLUMN "id" ADD GENERATED ALWAYS AS IDENTITY '
-        '(SEQUENCE NAME "tgt"."old_items_id_seq" INCREMENT BY 2 MINVALUE 1 '
-        "MAXVALUE 9223372036854775807 START WITH 1 CACHE 1 NO CYCLE), "
-        """ALTER COLUMN "number" SET DEFAULT nextval('items_number_seq'::regclass)"""
+        """ALTER TABLE "tgt"."items" ALTER COLUMN "number" SET DEFAULT """
+        """nextval('items_number_seq'::regclass)"""
     ]
     assert "GREATEST" in found["reset_data"][0]
 
@@ -313,7 +326,7 @@ def test_columns_keep_type_collation_compression_generation_and_named_not_null()
         unlogged=True, options=(("fillfactor", "70"),),
     ),))
 
-    found = by_section(render_tables(catalog, bare_table_order(catalog), HISTORY))
+    found = by_section(render_tables(catalog, bare_table_order(catalog), HISTORY, {}))
 
     create = ('CREATE UNLOGGED TABLE "tgt"."people" ("name" character varying(20) '
               'COLLATE "pg_catalog"."C" COMPRESSION lz4 CONSTRAINT "people_name_not_null" '
@@ -334,7 +347,7 @@ def test_every_clone_copies_the_migration_history_and_a_table_of_generated_colum
                                     expression="1")),
     ))
 
-    found = by_section(render_tables(catalog, bare_table_order(catalog), HISTORY))
+    found = by_section(render_tables(catalog, bare_table_order(catalog), HISTORY, {}))
 
     copy = 'INSERT INTO "tgt"."django_migrations" ("id", "app") SELECT "id", "app" ' \
            'FROM "src"."django_migrations"'
@@ -355,8 +368,8 @@ def test_defaults_storage_and_keys_come_after_the_rows_in_one_alter_table():
                       ))
     order = bare_table_order(catalog)
 
-    found = by_section(render_table_alterations(catalog, order, identity_clauses(catalog)))
-    tables = by_section(render_tables(catalog, order, HISTORY))
+    found = by_section(render_table_alterations(catalog, order))
+    tables = by_section(render_tables(catalog, order, HISTORY, {}))
 
     actions = ("""ALTER TABLE "tgt"."people" ALTER COLUMN "bio" SET DEFAULT ''::text, """
                'ALTER COLUMN "bio" SET STORAGE MAIN')
@@ -668,7 +681,7 @@ def test_the_script_starts_in_the_target_and_each_clone_runs_only_its_own_sectio
 def test_a_built_script_cannot_be_changed_and_statements_name_known_sections_only():
     rendered = CloneScript.build([Statement("early", ("SELECT 1",))], None)
 
-    assert rendered.sections["early"] == ("SELECT 1;\n",)
+    assert rendered.sections["early"] == (("SELECT 1;\n",),)
     with pytest.raises(TypeError):
         rendered.sections["early"] = ()
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -688,3 +701,94 @@ def test_the_catalog_data_is_immutable():
         ITEMS.name = "other"
     with pytest.raises(TypeError):
         catalog.relations_by_oid[1] = ITEMS
+
+
+# -- the Citus form ---------------------------------------------------------------------------
+
+
+def _citus_catalog() -> Catalog:
+    people = table(
+        10, "people",
+        integer(1, "id", not_null=True, identity="d"),
+        Column(2, "bio", "text", "text", expression="''::text"),
+        integer(3, "ref"),
+    )
+    return Catalog(
+        SOURCE,
+        relations=(people, table(11, "other", integer(1, "id", not_null=True))),
+        constraints=(
+            primary_key(30, 10, index=40),
+            Constraint(31, "bio_short", "c", 10, "CHECK (length(bio) < 10)", validated=False),
+            primary_key(32, 11, index=41),
+            foreign_key(33, 10, 11, index=41, validated=False),
+        ),
+        sequences=(sequence(20, "people_id_seq", ownership="i", owner_table=10,
+                            owner_column=1),),
+        triggers=(Trigger(50, "audit", 10, 'CREATE TRIGGER audit AFTER INSERT ON people '
+                                           'FOR EACH ROW EXECUTE FUNCTION log()'),),
+    )
+
+
+def test_the_plain_form_is_one_query_string_and_the_citus_form_one_per_statement():
+    plain = render_script(_citus_catalog(), HISTORY)
+    citus = render_script(_citus_catalog(), HISTORY, citus=True)
+
+    for with_data in (False, True):
+        assert len(plain.compose_each("tgt", with_data=with_data)) <= len(SECTIONS)
+        each = [q.as_string(None) for q in citus.compose_each("tgt", with_data=with_data)]
+        # Every query string holds one command, ended by the one ";" the builder adds.
+        assert all(q.endswith(";\n") and q.count(";\n") == 1 for q in each), each
+        assert "".join(each) == citus.compose("tgt", with_data=with_data).as_string(None)
+        trigger = [q for q in each if q.startswith("CREATE TRIGGER")]
+        assert trigger == ["CREATE TRIGGER audit AFTER INSERT ON people FOR EACH ROW "
+                           "EXECUTE FUNCTION log();\n"]
+    assert not plain.separate and citus.separate
+
+
+def test_the_citus_form_gives_each_alter_table_one_subcommand():
+    citus = render_script(_citus_catalog(), HISTORY, citus=True)
+    plain = render_script(_citus_catalog(), HISTORY)
+
+    for with_data in (False, True):
+        alters = [q.as_string(None) for q in citus.compose_each("tgt", with_data=with_data)
+                  if q.as_string(None).startswith("ALTER TABLE")]
+        assert alters and all(", ADD " not in q and ", ALTER " not in q for q in alters)
+        text_plain = plain.compose("tgt", with_data=with_data).as_string(None)
+        text_citus = "".join(alters)
+        # The same subcommands, only split.
+        for piece in ('ADD CONSTRAINT "bio_short"', 'ADD CONSTRAINT "fk_10_11"',
+                      """ALTER COLUMN "bio" SET DEFAULT ''::text"""):
+            assert piece in text_plain and piece in text_citus
+    data = [q.as_string(None) for q in citus.compose_each("tgt", with_data=True)]
+    assert 'ALTER TABLE "tgt"."people" ADD CONSTRAINT "pk_10" PRIMARY KEY (id);\n' in data
+
+
+def test_the_citus_form_reads_the_maximum_before_moving_the_sequence():
+    citus = render_script(_citus_catalog(), HISTORY, citus=True)
+
+    data = citus.compose("tgt", with_data=True).as_string(None)
+
+    assert (
+        'DO $reset$ DECLARE top bigint; BEGIN SELECT max("id") INTO top FROM "tgt"."people"; '
+        """PERFORM pg_catalog.setval('"people_id_seq"', GREATEST(s.last_value, top), """
+        "s.is_called OR coalesce(top >= s.last_value, false)) "
+        'FROM "src"."people_id_seq" s; END $reset$;\n'
+    ) in data
+    # No statement both reads a table of the target and moves a sequence.
+    assert "(SELECT max(" not in data
+
+
+def test_the_reset_blocks_quote_tag_avoids_the_names_it_holds():
+    odd = 'a$reset$b'
+    catalog = Catalog(
+        SOURCE,
+        relations=(table(10, odd, integer(1, "id", not_null=True, identity="d")),),
+        sequences=(sequence(20, "s", ownership="i", owner_table=10, owner_column=1),),
+    )
+
+    data = render_script(catalog, HISTORY, citus=True).compose("tgt", with_data=True)
+
+    text_data = data.as_string(None)
+    assert 'DO $reset1$ DECLARE top bigint; BEGIN SELECT max("id") INTO top FROM ' \
+           '"tgt"."a$reset$b"; ' in text_data
+    assert text_data.rstrip().endswith("END $reset1$;")

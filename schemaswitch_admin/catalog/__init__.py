@@ -40,11 +40,20 @@ __all__ = [
 
 
 def clone_script(
-    cursor: Any, source: str, namespace: int, history_table: str, context: AdaptContext | None
+    cursor: Any,
+    source: str,
+    namespace: int,
+    history_table: str,
+    context: AdaptContext | None,
+    *,
+    citus: bool = False,
 ) -> CloneScript:
-    """Read schema ``source`` (oid ``namespace``) and render its clone script.
+    """Read schema ``source`` (oid ``namespace``) and render its clone script (in the Citus
+    form with ``citus``).
 
     The cursor must be inside a transaction with ``search_path`` set to only the source
     schema; ``history_table`` names the migration history table.
     """
-    return render_script(read_catalog(cursor, source, namespace, context), history_table, context)
+    return render_script(
+        read_catalog(cursor, source, namespace, context), history_table, context, citus=citus
+    )

@@ -35,11 +35,15 @@ def additions(constraints: Iterable[Constraint]) -> list[list[Piece]]:
     ]
 
 
-def render_foreign_keys(catalog: Catalog, order: TableOrder) -> list[Statement]:
+def render_foreign_keys(
+    catalog: Catalog, order: TableOrder, *, alone: bool = False
+) -> list[Statement]:
     statements: list[Statement] = []
     for table in catalog.of_kind("r"):
         keys = [c for c in catalog.constraints_of(table.oid) if c.kind == "f"]
-        statements += alter_table("fk_data", table.name, additions(keys))
         later = [c for c in keys if c.oid not in order.inline]
-        statements += alter_table("fk_bare", table.name, additions(later))
+        for section, chosen in (("fk_data", keys), ("fk_bare", later)):
+            statements += alter_table(
+                section, table.name, [], additions(chosen), alone=alone
+            )
     return statements

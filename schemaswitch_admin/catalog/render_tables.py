@@ -1,10 +1,10 @@
 """``CREATE TABLE``, the copy of the rows, and the ``ALTER TABLE`` that follows them.
 
 A bare clone creates the tables in ``ordering.bare_table_order`` with what it may declare
-inline; a clone with rows creates them with their columns alone, in catalog order, copies
-the rows and only then adds defaults, identities, keys and checks in one ``ALTER TABLE`` per
-table. The migration history's rows are copied by every clone: they are what makes the new
-schema's migration state the source's.
+inline; a clone with rows creates them with their columns (and identities) alone, in catalog
+order, copies the rows and only then adds defaults, keys and checks in one ``ALTER TABLE`` per
+table (for Citus, one per subcommand). The migration history's rows are copied by every
+clone: they are what makes the new schema's migration state the source's.
 """
 
 from __future__ import annotations
@@ -20,10 +20,15 @@ from .render_constraints import additions, inline_constraints
 from .script import Piece, Statement, alter_table, in_target, qualified, statement, with_options
 
 
-def render_tables(catalog: Catalog, order: TableOrder, history_table: str) -> list[Statement]:
+def render_tables(
+    catalog: Catalog,
+    order: TableOrder,
+    history_table: str,
+    identities: Mapping[tuple[int, int], sql.Composable],
+) -> list[Statement]:
     tables = catalog.of_kind("r")
     # Composed once, used by both forms of CREATE TABLE.
-    columns = {table.oid: column_definitions(table) for table in tables}
+    columns = {table.oid: column_definitions(table, identities) for table in tables}
     statements = [
         _create_table(
             "tables_bare",
@@ -39,17 +44,20 @@ def render_tables(catalog: Catalog, order: TableOrder, history_table: str) -> li
 
 
 def render_table_alterations(
-    catalog: Catalog, order: TableOrder, identities: Mapping[tuple[int, int], list[Piece]]
+    catalog: Catalog, order: TableOrder, *, alone: bool = False
 ) -> list[Statement]:
-    """Defaults, identities and storage for every clone; the keys and checks a bare clone
-    could not declare inline; for a clone with rows, all keys and checks."""
+    """Defaults and storage for every clone; the keys and checks a bare clone could not
+    declare inline; for a clone with rows, all keys and checks."""
     statements: list[Statement] = []
     for table in catalog.of_kind("r"):
-        actions = column_actions(table, identities)
+        actions = column_actions(table)
         keys = [c for c in catalog.constraints_of(table.oid) if c.kind != "f"]
-        statements += alter_table("alter_data", table.name, actions + additions(keys))
         later = [c for c in keys if c.oid not in order.inline]
-        statements += alter_table("alter_bare", table.name, actions + additions(later))
+        for section, chosen in (("alter_data", keys), ("alter_bare", later)):
+            statements += alter_table(
+                section, table.name, actions, additions(chosen),
+                alone=alone,
+            )  # fmt: skip
     return statements
 
 
@@ -76,11 +84,15 @@ def _copy_rows(source: str, table: Relation, history_table: str) -> list[Stateme
         else sql.Identifier(c.name)
         for c in copied
     ]
+    # The rows keep their ids: an ALWAYS identity accepts them only when told to.
+    always = any(c.identity == "a" for c in copied)
+    overriding = sql.SQL(" OVERRIDING SYSTEM VALUE" if always else "")
     copy: tuple[Piece, ...] = (
         "INSERT INTO ",
         *in_target(table.name),
-        sql.SQL(" ({}) SELECT {} FROM {}").format(
+        sql.SQL(" ({}){} SELECT {} FROM {}").format(
             sql.SQL(", ").join(sql.Identifier(c.name) for c in copied),
+            overriding,
             sql.SQL(", ").join(values),
             qualified(source, table.name),
         ),

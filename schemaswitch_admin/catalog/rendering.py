@@ -26,12 +26,23 @@ from .script import TARGET, CloneScript, Statement, statement
 
 
 def render_script(
-    catalog: Catalog, history_table: str, context: AdaptContext | None = None
+    catalog: Catalog,
+    history_table: str,
+    context: AdaptContext | None = None,
+    *,
+    citus: bool = False,
 ) -> CloneScript:
     """The script rebuilding ``catalog``'s schema; ``history_table`` names the migration
     history, the one table whose rows every clone copies; ``context`` gives the quoting
-    rules of the connection that will run it."""
+    rules of the connection that will run it.
+
+    ``citus`` writes it in the form a Citus coordinator accepts for a distributed schema:
+    one command per query string, each added constraint in an ``ALTER TABLE`` of its own,
+    and sequence positions set after reading the tables' maxima. Plain PostgreSQL gets the
+    one-round-trip form.
+    """
     tables = bare_table_order(catalog)
+    identities = identity_clauses(catalog)
     statements: list[Statement] = [
         statement("head", "CREATE SCHEMA ", TARGET),
         statement("head", "SET LOCAL search_path TO ", TARGET),
@@ -39,16 +50,16 @@ def render_script(
         statement("head", "SET LOCAL check_function_bodies TO off"),
         *render_types(catalog),
         *render_functions(catalog, Stage.EARLY),
-        *render_sequences(catalog, history_table, context),
-        *render_tables(catalog, tables, history_table),
+        *render_sequences(catalog, history_table, context, read_first=citus),
+        *render_tables(catalog, tables, history_table, identities),
         *render_functions(catalog, Stage.AFTER_TABLES),
-        *render_table_alterations(catalog, tables, identity_clauses(catalog)),
+        *render_table_alterations(catalog, tables, alone=citus),
         *render_views(view_order(catalog)),
         *render_functions(catalog, Stage.AFTER_VIEWS),
         *render_indexes(catalog),
-        *render_foreign_keys(catalog, tables),
+        *render_foreign_keys(catalog, tables, alone=citus),
         *render_triggers(catalog),
         *render_rules(catalog),
         *render_comments(catalog),
     ]
-    return CloneScript.build(statements, context)
+    return CloneScript.build(statements, context, separate=citus)

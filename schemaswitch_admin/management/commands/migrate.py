@@ -104,9 +104,15 @@ class Command(DjangoMigrateCommand):
             return sorted(set(names))
         template = conf.template_schema()
         with connections[database].cursor() as cursor:
+            # Not CREATE SCHEMA IF NOT EXISTS: on Citus with schema-based sharding on, that
+            # statement registers an existing schema as distributed while its tables stay
+            # local, and the next migration of the template fails.
             cursor.execute(
-                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(template))
+                "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s)",
+                [template],
             )
+            if not cursor.fetchone()[0]:
+                cursor.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(template)))
         return [template, *known]
 
     def _targets_for(self, options: dict[str, Any]) -> Callable[[Any], list[Any]]:
