@@ -48,13 +48,15 @@ FROM wanted w
 ORDER BY 1
 """
 
-#: Every sequence owned by a column of a shared table: (sequence oid, table's schema, table,
-#: column, position).
+#: Every sequence owned by a column of a shared table: (sequence as quoted text, table's
+#: schema, table, column, position). By name, not oid: Citus's conversion recreates them.
 _SHARED_SEQUENCES_SQL = """
-SELECT d.objid, tn.nspname, t.relname, a.attname,
+SELECT pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(s.relname),
+       tn.nspname, t.relname, a.attname,
        pg_catalog.pg_sequence_last_value(d.objid::regclass)
 FROM pg_catalog.pg_depend d
 JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
 JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
 JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
 JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
@@ -111,7 +113,7 @@ def make_reference_tables(using: str, report: SetupReport, say: Callable[[str], 
 
 
 def restore_sequences(
-    cursor: Any, connection: Any, positions: Iterable[tuple[int, str, str, str, int | None]]
+    cursor: Any, connection: Any, positions: Iterable[tuple[str, str, str, str, int | None]]
 ) -> list[str]:
     """Put each sequence back where it was, or past its table's largest id if that is
     further. The maxima and current positions are read in one statement, the sequences moved
@@ -127,40 +129,38 @@ def restore_sequences(
             sql.SQL(", ").join(
                 sql.SQL(
                     "(SELECT max({})::bigint FROM {}), "
-                    "pg_catalog.pg_sequence_last_value({}::oid::regclass), "
-                    "{}::oid::regclass::text"
+                    "pg_catalog.pg_sequence_last_value({}::regclass)"
                 ).format(
                     sql.Identifier(column),
                     sql.Identifier(schema, table),
-                    sql.Literal(oid),
-                    sql.Literal(oid),
+                    sql.Literal(sequence),
                 )
-                for oid, schema, table, column, _value in positions
+                for sequence, schema, table, column, _value in positions
             )
         )
         .as_string(context)
     )
     row = cursor.fetchone()
     moves = []
-    for index, (oid, *_names, before) in enumerate(positions):
-        top, now, name = row[3 * index : 3 * index + 3]
+    for index, (sequence, *_names, before) in enumerate(positions):
+        top, now = row[2 * index : 2 * index + 2]
         wanted = max((v for v in (before, top) if v is not None), default=None)
         if wanted is not None and (now is None or now < wanted):
-            moves.append((oid, wanted, name))
+            moves.append((sequence, wanted))
     if moves:
         cursor.execute(
             sql.SQL("SELECT {}")
             .format(
                 sql.SQL(", ").join(
-                    sql.SQL("pg_catalog.setval({}::oid::regclass, {}, true)").format(
-                        sql.Literal(oid), sql.Literal(wanted)
+                    sql.SQL("pg_catalog.setval({}::regclass, {}, true)").format(
+                        sql.Literal(sequence), sql.Literal(wanted)
                     )
-                    for oid, wanted, _name in moves
+                    for sequence, wanted in moves
                 )
             )
             .as_string(context)
         )
-    return [name for _oid, _wanted, name in moves]
+    return [sequence for sequence, _wanted in moves]
 
 
 def set_database_parameters(using: str, report: SetupReport) -> None:

@@ -53,7 +53,8 @@ class CitusCluster:
         require_citus()
         options = (
             "-c shared_preload_libraries=citus -c max_connections=200 "
-            "-c max_prepared_transactions=100 -c citus.node_conninfo=sslmode=disable"
+            "-c max_prepared_transactions=100 -c wal_level=logical "
+            "-c citus.node_conninfo=sslmode=disable"
         )
         self.nodes = [Cluster(options=options) for _ in range(3)]
 

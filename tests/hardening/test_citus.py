@@ -1,0 +1,245 @@
+"""The documented Citus flow on a real 3-node cluster (a coordinator and two workers):
+``migrate``, ``citus_setup``, 20 tenant schemas, requests through gunicorn, a new migration
+across every schema, dump and load, a clone with rows, a tenant moved while a client reads
+it, and a drop. Skipped, with the reason, where Citus is not installed (docs/scale-out.md).
+
+The tests share one cluster and run in file order, each building on the last, as the flow
+does in a real project.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from .citus_cluster import DATABASE, citus_cluster, require_citus
+from .conftest import django_subprocess
+from .load import ACTIONS, run_load
+from .servers import ROOT, server_env, web_server
+from .world import World
+
+pytestmark = [pytest.mark.citus, pytest.mark.slow]
+
+SCHEMAS = 20
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    require_citus()
+    with citus_cluster() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def env(cluster):
+    return {
+        "DATABASE_URL": cluster.url(),
+        "SCHEMASWITCH_DB_NAME": DATABASE,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+    }
+
+
+@pytest.fixture(scope="module")
+def world(cluster, env, tmp_path_factory) -> World:
+    django_subprocess(["-m", "django", "migrate", "-v", "0"], env)
+    django_subprocess(["-m", "django", "citus_setup"], env)
+    out = tmp_path_factory.mktemp("citus") / "world.json"
+    django_subprocess(
+        ["-m", "tests.hardening.world", "build", "--prefix", "cz", "--schemas", str(SCHEMAS),
+         "--users", "12", "--out", str(out)],
+        env, timeout=600,
+    )  # fmt: skip
+    return World.from_json(out.read_text())
+
+
+def manage(env, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "django", *args],
+        cwd=ROOT, env={**_inherit(), **env, "PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    if check:
+        assert result.returncode == 0, f"{args}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def _inherit() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+
+
+def one(cluster, query: str, *params):
+    with cluster.connect() as conn:
+        return conn.execute(query, params).fetchone()
+
+
+def test_setup_makes_referenced_shared_tables_reference_tables_and_keeps_their_sequences(
+    cluster, env, world
+):
+    kinds = dict(
+        row for row in cluster.connect().execute(
+            "SELECT table_name::text, citus_table_type FROM citus_tables "
+            "WHERE table_name::text NOT LIKE '%.%'"
+        )
+    )  # fmt: skip
+    # auth_user is referenced from private tables; the shared tables linked to it became
+    # Citus local tables (Citus's rule), no other shared table became a reference table.
+    assert kinds["auth_user"] == "reference"
+    assert {k for k, v in kinds.items() if v == "reference"} == {"auth_user"}
+    # The conversion restarts sequences; setup put them back past the rows.
+    for table in ("django_content_type", "auth_permission", "auth_user"):
+        top, position = one(
+            cluster,
+            f"SELECT (SELECT max(id) FROM {table}), "
+            f"pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id'))",
+        )
+        assert position is not None and position >= top, table
+    # The template and every schema are distributed, each whole on a worker.
+    distributed = {
+        row[0] for row in cluster.connect().execute(
+            "SELECT schemaid::regnamespace::text FROM pg_dist_schema")
+    }  # fmt: skip
+    assert {"__template__", *world.schemas} <= distributed
+    nodes = {cluster.worker_of(name) for name in world.schemas}
+    assert nodes <= {w.port for w in cluster.workers} and None not in nodes
+
+
+def test_setup_is_safe_to_run_again(env, world):
+    again = manage(env, "citus_setup")
+
+    assert "nothing to do" in again.stdout
+    assert f"0 distributed, {SCHEMAS + 1} already distributed, 0 failed" in again.stdout
+
+
+def test_requests_through_gunicorn_see_only_their_own_schemas_rows(env, world):
+    with web_server("gunicorn", server_env(DATABASE, "persistent", DATABASE_URL=env["DATABASE_URL"])) as server:
+        outcome = run_load(server.port, world, total=402, concurrency=3, seed=5)
+
+    assert outcome.requests == 402
+    assert (outcome.errors, outcome.leaks, outcome.wrong) == (0, 0, 0), outcome.detail()
+
+
+def test_a_new_migration_reaches_every_schema_once_in_that_schema(cluster, env, world):
+    result = manage({**env, "DJANGO_SETTINGS_MODULE": "tests.hardening.citus_next_settings"},
+                    "migrate")
+
+    assert f"{SCHEMAS + 1} migrated, 0 up to date, 0 failed" in result.stdout
+    for name in [*world.schemas, "__template__"]:
+        (seen,) = one(cluster, f'SELECT array_agg(seen_schema) FROM "{name}".migrapp_item '
+                               "WHERE label = 'migrated'")
+        assert seen == [name]
+
+
+def test_dump_and_load_a_schema_on_citus(cluster, env, world, tmp_path):
+    source = world.schemas[0]
+    dump = tmp_path / "dump.json"
+    manage(env, "dumpdata", "--schema", source, "tenantapp", "-o", str(dump))
+    manage(env, "create_schema", "cz_loaded")
+
+    manage(env, "loaddata", "--schema", "cz_loaded", str(dump))
+
+    rows = json.loads(dump.read_text())
+    assert rows, "the source schema has rows to dump"
+    (count,) = one(cluster, "SELECT count(*) FROM cz_loaded.tenantapp_project")
+    assert count == sum(1 for r in rows if r["model"] == "tenantapp.project")
+    # The reset read the maxima first, then moved the sequences on the coordinator.
+    # Read apart: a statement reading the table would run on the worker, whose copy of the
+    # sequence is not the one the coordinator's inserts use.
+    (top,) = one(cluster, "SELECT max(id) FROM cz_loaded.tenantapp_project")
+    (position,) = one(cluster, "SELECT last_value FROM cz_loaded.tenantapp_project_id_seq")
+    assert position == top
+
+
+def test_a_clone_with_rows_is_distributed_with_its_keys(cluster, env, world):
+    source = world.schemas[1]
+
+    manage(env, "clone_schema", source, "cz_copy", "--with-data")
+
+    for table in ("tenantapp_project", "django_migrations"):
+        (a,) = one(cluster, f'SELECT count(*) FROM "{source}".{table}')
+        (b,) = one(cluster, f"SELECT count(*) FROM cz_copy.{table}")
+        assert a == b and a > 0, table
+    (keys,) = one(
+        cluster,
+        "SELECT count(*) FROM pg_constraint WHERE connamespace = 'cz_copy'::regnamespace "
+        "AND contype IN ('p', 'f')",
+    )
+    (source_keys,) = one(
+        cluster,
+        "SELECT count(*) FROM pg_constraint WHERE connamespace = %s::regnamespace "
+        "AND contype IN ('p', 'f')", source,
+    )
+    assert keys == source_keys
+    assert cluster.worker_of("cz_copy") is not None
+
+
+def test_list_schemas_shows_each_schemas_node(cluster, env, world):
+    listed = json.loads(manage(env, "list_schemas", "--format", "json").stdout)
+
+    by_name = {item["name"]: item for item in listed}
+    for name in world.schemas:
+        assert by_name[name]["node"] == f"127.0.0.1:{cluster.worker_of(name)}"
+        assert by_name[name]["size_bytes"] > 0
+
+
+def test_move_a_tenant_while_a_client_reads_it(cluster, env, world):
+    # A schema some visitor reads, so the client's requests reach it during the move.
+    name = next(schema for visitor in world.visitors for schema in visitor.schemas)
+    before = cluster.worker_of(name)
+    other = next(w.port for w in cluster.workers if w.port != before)
+    stop = threading.Event()
+    with web_server("gunicorn", server_env(DATABASE, "persistent", DATABASE_URL=env["DATABASE_URL"])) as server:
+        result: dict = {}
+        reader = threading.Thread(
+            target=lambda: result.setdefault(
+                "outcome",
+                run_load(server.port, world, total=100_000, concurrency=2, seed=9, stop=stop,
+                         actions={"list": 1, **{k: 0 for k in ACTIONS if k != "list"}}),
+            )
+        )
+        reader.start()
+        try:
+            moved = manage(env, "move_schema", name, "--node", f"127.0.0.1:{other}")
+        finally:
+            stop.set()
+            reader.join(timeout=120)
+
+    assert cluster.worker_of(name) == other
+    assert f"from 127.0.0.1:{before} to 127.0.0.1:{other}" in moved.stdout
+    outcome = result["outcome"]
+    assert outcome.requests > 0
+    assert (outcome.errors, outcome.leaks, outcome.wrong) == (0, 0, 0), outcome.detail()
+
+
+def test_move_schema_refuses_bad_input_and_changes_nothing(cluster, env, world):
+    name = world.schemas[2]
+    where = cluster.worker_of(name)
+    cases = {
+        ("nope_schema", "--node", f"127.0.0.1:{where}"): "Unknown schema",
+        (name, "--node", "127.0.0.1:1"): "is not an active node",
+        (name, "--node", "no-port"): "--node must be HOST:PORT",
+        ("Bad Name", "--node", f"127.0.0.1:{where}"): "",
+    }
+    for args, message in cases.items():
+        result = manage(env, "move_schema", *args, check=False)
+        assert result.returncode == 1, args
+        assert message in result.stderr, (args, result.stderr)
+    assert cluster.worker_of(name) == where
+    same = manage(env, "move_schema", name, "--node", f"127.0.0.1:{where}")
+    assert "already on" in same.stdout
+
+
+def test_drop_removes_the_schema_and_its_shards(cluster, env, world):
+    manage(env, "drop_schema", "cz_copy", "--yes")
+
+    (left,) = one(
+        cluster,
+        "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text LIKE 'cz_copy.%%'",
+    )
+    assert left == 0
+    assert one(cluster, "SELECT to_regnamespace('cz_copy')") == (None,)
