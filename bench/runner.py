@@ -19,7 +19,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import admin_pages, creation, fixtures, fleet, many_schemas, request_overhead, snapshot
+from . import (
+    admin_pages,
+    citus,
+    creation,
+    fixtures,
+    fleet,
+    many_schemas,
+    request_overhead,
+    snapshot,
+)
 from .proc import REPO
 from .report import Target, table, targets_table
 
@@ -31,6 +40,7 @@ PARTS: dict[str, ModuleType] = {
     "snapshot": snapshot,
     "fleet": fleet,
     "admin": admin_pages,
+    "citus": citus,
 }
 DEFAULT_OUTPUT = REPO / "docs" / "benchmarks.md"
 _RESULTS = re.compile(r"<!-- bench-results\n(.*?)\n-->", re.S)

@@ -18,11 +18,11 @@ from psycopg import sql
 
 def auto_columns(model_list: Iterable[type[models.Model]]) -> list[tuple[str, str]]:
     """(table, column) of each model's auto-incremented primary key, as Django resets them."""
-    found = []
+    found: list[tuple[str, str]] = []
     for model in model_list:
         for field in model._meta.local_fields:
             if isinstance(field, models.AutoField):
-                found.append((model._meta.db_table, field.column))
+                found.append((model._meta.db_table, field.column or field.name))
                 break
     return found
 

@@ -44,8 +44,12 @@ def env(cluster):
 
 
 @pytest.fixture(scope="module")
-def world(cluster, env, tmp_path_factory) -> World:
+def migrated(cluster, env):
     django_subprocess(["-m", "django", "migrate", "-v", "0"], env)
+
+
+@pytest.fixture(scope="module")
+def world(cluster, env, migrated, tmp_path_factory) -> World:
     django_subprocess(["-m", "django", "citus_setup"], env)
     out = tmp_path_factory.mktemp("citus") / "world.json"
     django_subprocess(
@@ -76,6 +80,19 @@ def _inherit() -> dict[str, str]:
 def one(cluster, query: str, *params):
     with cluster.connect() as conn:
         return conn.execute(query, params).fetchone()
+
+
+def test_migrate_with_sharding_on_leaves_the_existing_template_a_plain_schema(
+    cluster, env, migrated
+):
+    """``CREATE SCHEMA IF NOT EXISTS`` would register the existing template as distributed
+    while its tables stay local, and its next migration would fail."""
+    with cluster.connect() as conn:
+        conn.execute(f"ALTER DATABASE {DATABASE} SET citus.enable_schema_based_sharding TO on")
+
+    manage(env, "migrate", "-v", "0")
+
+    assert one(cluster, "SELECT count(*) FROM pg_dist_schema") == (0,)
 
 
 def test_setup_makes_referenced_shared_tables_reference_tables_and_keeps_their_sequences(
@@ -109,6 +126,47 @@ def test_setup_makes_referenced_shared_tables_reference_tables_and_keeps_their_s
     assert nodes <= {w.port for w in cluster.workers} and None not in nodes
 
 
+@pytest.mark.parametrize(
+    ("citus_form", "refusal"),
+    [(False, "with other subcommands|cannot insert multiple commands|is currently unsupported"),
+     (True, None)],
+)  # fmt: skip
+def test_the_citus_form_of_the_clone_script_is_what_a_coordinator_accepts(
+    cluster, world, citus_form, refusal
+):
+    """The same template, cloned by hand into a distributed schema: the one-round-trip form
+    plain PostgreSQL gets is refused by Citus, the Citus form is not."""
+    import re
+
+    import psycopg
+
+    from schemaswitch_admin.catalog import read_catalog, render_script
+
+    with cluster.connect(autocommit=False) as conn, conn.cursor() as cursor:
+        (namespace,) = one(cluster, "SELECT '__template__'::regnamespace::oid")
+        cursor.execute("SET LOCAL search_path TO __template__")
+        catalog = read_catalog(cursor, "__template__", namespace, conn)
+        conn.rollback()
+        script = render_script(catalog, "django_migrations", conn, citus=citus_form)
+        cursor.execute("SET LOCAL citus.enable_schema_based_sharding TO on")
+        cursor.execute("SET LOCAL citus.enable_unsafe_triggers TO on")
+        try:
+            for query in script.compose_each("cz_by_hand", with_data=False):
+                cursor.execute(query.as_string(conn))
+        except psycopg.Error as exc:
+            assert refusal is not None, exc
+            assert re.search(refusal, str(exc)), exc
+        else:
+            assert refusal is None, "Citus accepted the plain form"
+            (tables,) = cursor.execute(
+                "SELECT count(*) FROM pg_dist_partition p JOIN pg_class c "
+                "ON c.oid = p.logicalrelid WHERE c.relnamespace = 'cz_by_hand'::regnamespace"
+            ).fetchone()
+            assert tables == len(catalog.of_kind("r"))
+        finally:
+            conn.rollback()
+
+
 def test_setup_is_safe_to_run_again(env, world):
     again = manage(env, "citus_setup")
 
@@ -117,7 +175,8 @@ def test_setup_is_safe_to_run_again(env, world):
 
 
 def test_requests_through_gunicorn_see_only_their_own_schemas_rows(env, world):
-    with web_server("gunicorn", server_env(DATABASE, "persistent", DATABASE_URL=env["DATABASE_URL"])) as server:
+    server_settings = server_env(DATABASE, "persistent", DATABASE_URL=env["DATABASE_URL"])
+    with web_server("gunicorn", server_settings) as server:
         outcome = run_load(server.port, world, total=402, concurrency=3, seed=5)
 
     assert outcome.requests == 402
@@ -193,7 +252,8 @@ def test_move_a_tenant_while_a_client_reads_it(cluster, env, world):
     before = cluster.worker_of(name)
     other = next(w.port for w in cluster.workers if w.port != before)
     stop = threading.Event()
-    with web_server("gunicorn", server_env(DATABASE, "persistent", DATABASE_URL=env["DATABASE_URL"])) as server:
+    server_settings = server_env(DATABASE, "persistent", DATABASE_URL=env["DATABASE_URL"])
+    with web_server("gunicorn", server_settings) as server:
         result: dict = {}
         reader = threading.Thread(
             target=lambda: result.setdefault(
