@@ -49,10 +49,20 @@ def run(size: str) -> dict[str, Any]:
     cluster = CitusCluster()
     try:
         cluster.start()
+        versions = _versions(cluster)
         times["citus"] = _child(cluster.url(), count, citus=True)
     finally:
         cluster.stop()
-    return {"config": SIZES[size], "times": times}
+    return {"config": SIZES[size], "times": times, "versions": versions}
+
+
+def _versions(cluster: Any) -> str:
+    with cluster.connect() as conn:
+        server = conn.execute("SHOW server_version").fetchone()[0]
+        citus = conn.execute(
+            "SELECT extversion FROM pg_extension WHERE extname = 'citus'"
+        ).fetchone()[0]
+    return f"PostgreSQL {server.split()[0]}, Citus {citus}"
 
 
 def _child(url: str, count: int, *, citus: bool) -> list[float]:
@@ -90,7 +100,10 @@ def markdown(result: dict[str, Any]) -> str:
             fmt_ms(statistics.mean(values)), fmt_ms(max(values)),
             "1.00x" if server == "plain" else fmt_ratio(_ratio(result)),
         ])  # fmt: skip
-    return __doc__.split("\n\n")[1].replace("\n", " ") + "\n\n" + table(
+    text = __doc__.split("\n\n")[1].replace("\n", " ")
+    if result.get("versions"):
+        text += f" Servers: {result['versions']} (not the embedded server of the other parts)."
+    return text + "\n\n" + table(
         ["server", "schemas timed", "median", "mean", "max", "vs plain"], rows
     )
 

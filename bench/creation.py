@@ -295,7 +295,9 @@ def create_by_script(count: int, prefix: str) -> list[float]:
     from schemaswitch_admin.cloning import _script_for
 
     with transaction.atomic(), connection.cursor() as cursor:
-        script, _ = _script_for(cursor, connection, TEMPLATE, "unused", connection.connection)
+        script, _bodies, _placement = _script_for(
+            cursor, connection, TEMPLATE, "unused", connection.connection
+        )
     connection.ensure_connection()
     raw = connection.connection
     times = []
