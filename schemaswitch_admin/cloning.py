@@ -180,10 +180,12 @@ def clone_schema(
                 sql.Literal(check_bodies)
             )
             if script.separate:
+                apply, put_back = placement
                 statements = [
-                    *placement,
+                    *apply,
                     *script.compose_each(target, with_data=with_data),
                     restore,
+                    *put_back,
                 ]
             else:
                 statements = [sql.Composed([script.compose(target, with_data=with_data), restore])]
@@ -223,7 +225,7 @@ def _taken(target: str) -> SchemaAlreadyExists:
 
 def _script_for(
     cursor: Any, connection: Any, source: str, target: str, context: Any
-) -> tuple[CloneScript, str, list[sql.Composable]]:
+) -> tuple[CloneScript, str, tuple[list[sql.Composable], list[sql.Composable]]]:
     """The current script for ``source``, the session's ``check_function_bodies`` (the
     script turns it off for its own duration) and, on Citus, the settings that place the
     copy where the source is (a distributed schema, or not)."""
@@ -249,7 +251,7 @@ def _script_for(
             )
             % {"name": target}
         )
-    placement = citus_placement(cursor, namespace) if citus else []
+    placement = citus_placement(cursor, namespace) if citus else ([], [])
     settings = connection.settings_dict
     key = (settings["HOST"], settings["PORT"], settings["NAME"], source, citus)
     cached = _scripts.get(key)

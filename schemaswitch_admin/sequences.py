@@ -34,13 +34,16 @@ def reset_sequences(connection: Any, model_list: Iterable[type[models.Model]]) -
     if not columns:
         return
     context = connection.connection
+    # Names quoted as Django quotes them (``quote_name`` leaves a ``db_table`` that is
+    # already quoted, such as '"schema"."table"', as it is).
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
             sql.SQL("SELECT {}")
             .format(
                 sql.SQL(", ").join(
                     sql.SQL("(SELECT max({}) FROM {})").format(
-                        sql.Identifier(column), sql.Identifier(table)
+                        sql.SQL(quote(column)), sql.SQL(quote(table))
                     )
                     for table, column in columns
                 )
@@ -54,7 +57,7 @@ def reset_sequences(connection: Any, model_list: Iterable[type[models.Model]]) -
                 sql.SQL(", ").join(
                     sql.SQL("pg_catalog.setval(pg_catalog.pg_get_serial_sequence({}, {}), {}, {})")
                     .format(
-                        sql.Literal(sql.Identifier(table).as_string(context)),
+                        sql.Literal(quote(table)),
                         sql.Literal(column),
                         sql.Literal(1 if top is None else top),
                         sql.Literal(top is not None),

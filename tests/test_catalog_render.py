@@ -769,7 +769,8 @@ def test_the_citus_form_reads_the_maximum_before_moving_the_sequence():
     data = citus.compose("tgt", with_data=True).as_string(None)
 
     assert (
-        'DO $reset$ DECLARE top bigint; BEGIN SELECT max("id") INTO top FROM "tgt"."people"; '
+        'DO $reset$ #variable_conflict use_column\nDECLARE top bigint; BEGIN '
+        'SELECT max("id") INTO top FROM "tgt"."people"; '
         """PERFORM pg_catalog.setval('"people_id_seq"', GREATEST(s.last_value, top), """
         "s.is_called OR coalesce(top >= s.last_value, false)) "
         'FROM "src"."people_id_seq" s; END $reset$;\n'
@@ -789,6 +790,7 @@ def test_the_reset_blocks_quote_tag_avoids_the_names_it_holds():
     data = render_script(catalog, HISTORY, citus=True).compose("tgt", with_data=True)
 
     text_data = data.as_string(None)
-    assert 'DO $reset1$ DECLARE top bigint; BEGIN SELECT max("id") INTO top FROM ' \
+    assert 'DO $reset1$ #variable_conflict use_column\nDECLARE top bigint; BEGIN ' \
+           'SELECT max("id") INTO top FROM ' \
            '"tgt"."a$reset$b"; ' in text_data
     assert text_data.rstrip().endswith("END $reset1$;")

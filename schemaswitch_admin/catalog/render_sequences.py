@@ -168,8 +168,11 @@ def _read_first_reset(
     while any(tag in part for part in body):
         number += 1
         tag = f"$reset{number}$"
+    # A column named "top" would be ambiguous with the variable: the column wins in the
+    # query, the variable is the only "top" the PERFORM can mean (a sequence has no such
+    # column).
     return [
-        f"DO {tag} DECLARE top bigint; BEGIN ",
+        f"DO {tag} #variable_conflict use_column\nDECLARE top bigint; BEGIN ",
         body[0],
         TARGET,
         "." + body[1],

@@ -15,16 +15,18 @@ from django.db import connections
 #: A schema's node, from its colocation group's first shard placement. A distributed schema
 #: without tables has no placement yet, hence no node.
 _NODES_SQL = """
-SELECT s.schemaid::regnamespace::text,
+SELECT ns.nspname,
        (SELECT n.nodename || ':' || n.nodeport
         FROM pg_catalog.pg_dist_partition p
         JOIN pg_catalog.pg_dist_shard sh ON sh.logicalrelid = p.logicalrelid
         JOIN pg_catalog.pg_dist_placement pl ON pl.shardid = sh.shardid
         JOIN pg_catalog.pg_dist_node n ON n.groupid = pl.groupid
         WHERE p.colocationid = s.colocationid
+          AND n.noderole = 'primary' AND n.isactive
         ORDER BY sh.shardid LIMIT 1)
 FROM pg_catalog.pg_dist_schema s
-WHERE s.schemaid::regnamespace::text = ANY(%s)
+JOIN pg_catalog.pg_namespace ns ON ns.oid = s.schemaid
+WHERE ns.nspname = ANY(%s)
 """
 
 
@@ -42,7 +44,7 @@ def schema_nodes(cursor: Any, names: list[str]) -> dict[str, str | None]:
     distributed schema with no table yet); schemas that are not distributed are absent."""
     if not names:
         return {}
-    # regnamespace prints a name quoted when it needs quotes; ours never do (validated).
+    # Matched by nspname, never by ``regnamespace::text``, which quotes keywords ("user").
     cursor.execute(_NODES_SQL, [names])
     return dict(cursor.fetchall())
 
@@ -52,12 +54,13 @@ def schema_sizes(cursor: Any, names: list[str]) -> dict[str, int]:
     if not names:
         return {}
     cursor.execute(
-        "SELECT c.relnamespace::regnamespace::text, COALESCE(SUM(css.size), 0)::bigint "
+        "SELECT ns.nspname, COALESCE(SUM(css.size), 0)::bigint "
         "FROM pg_catalog.citus_shard_sizes() css(shard_id, size) "
         "JOIN pg_catalog.pg_dist_shard ds ON ds.shardid = css.shard_id "
         "JOIN pg_catalog.pg_class c ON c.oid = ds.logicalrelid "
-        "WHERE c.relnamespace::regnamespace::text = ANY(%s) "
-        "GROUP BY c.relnamespace",
+        "JOIN pg_catalog.pg_namespace ns ON ns.oid = c.relnamespace "
+        "WHERE ns.nspname = ANY(%s) "
+        "GROUP BY ns.nspname",
         [names],
     )
     return dict(cursor.fetchall())

@@ -17,22 +17,28 @@ UNSAFE_TRIGGERS = "citus.enable_unsafe_triggers"
 SHARDING = "citus.enable_schema_based_sharding"
 
 
-def is_distributed(cursor: Any, namespace: int) -> bool:
-    """Whether the schema with oid ``namespace`` is a Citus distributed schema."""
+def _set_local(parameter: str, value: str) -> sql.Composable:
+    return sql.SQL("SET LOCAL {} TO {}").format(
+        sql.Identifier(*parameter.split(".")), sql.Literal(value)
+    )
+
+
+def citus_placement(
+    cursor: Any, namespace: int
+) -> tuple[list[sql.Composable], list[sql.Composable]]:
+    """The settings a clone of schema ``namespace`` runs under on a Citus coordinator, and
+    the statements that put the caller's values back after it (the clone runs inside the
+    caller's transaction, whose later statements must not inherit them)."""
     cursor.execute(
         "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_schema "
-        "WHERE schemaid = %s::oid::regnamespace)",
-        [namespace],
+        "WHERE schemaid = %s::oid), "
+        "pg_catalog.current_setting(%s), pg_catalog.current_setting(%s)",
+        [namespace, SHARDING, UNSAFE_TRIGGERS],
     )
-    return bool(cursor.fetchone()[0])
-
-
-def citus_placement(cursor: Any, namespace: int) -> list[sql.Composable]:
-    """The settings a clone of schema ``namespace`` runs under on a Citus coordinator."""
-    distributed = is_distributed(cursor, namespace)
-    return [
-        sql.SQL("SET LOCAL {} TO {}").format(
-            sql.Identifier(*SHARDING.split(".")), sql.SQL("on" if distributed else "off")
-        ),
-        sql.SQL("SET LOCAL {} TO on").format(sql.Identifier(*UNSAFE_TRIGGERS.split("."))),
+    distributed, sharding, triggers = cursor.fetchone()
+    apply = [
+        _set_local(SHARDING, "on" if distributed else "off"),
+        _set_local(UNSAFE_TRIGGERS, "on"),
     ]
+    restore = [_set_local(SHARDING, sharding), _set_local(UNSAFE_TRIGGERS, triggers)]
+    return apply, restore

@@ -30,12 +30,14 @@ from .placement import SHARDING, UNSAFE_TRIGGERS
 #: Shared tables referenced from the template, and (recursively) the shared tables those
 #: reference: a reference table may only point at reference tables.
 _REFERENCED_SQL = """
-WITH RECURSIVE wanted(oid) AS (
+WITH RECURSIVE template AS (
+    SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = %(template)s
+), wanted(oid) AS (
     SELECT c.confrelid
     FROM pg_catalog.pg_constraint c
     JOIN pg_catalog.pg_class t ON t.oid = c.confrelid
-    WHERE c.contype = 'f' AND c.connamespace = %(template)s::regnamespace
-      AND t.relnamespace <> %(template)s::regnamespace
+    WHERE c.contype = 'f' AND c.connamespace = (SELECT oid FROM template)
+      AND t.relnamespace <> (SELECT oid FROM template)
     UNION
     SELECT c.confrelid
     FROM pg_catalog.pg_constraint c JOIN wanted w ON c.conrelid = w.oid
@@ -60,6 +62,7 @@ JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
 JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
 JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
 JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+    AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
 WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
   AND d.deptype IN ('a', 'i') AND t.relnamespace = 'public'::regnamespace
 """
@@ -91,6 +94,30 @@ def require_citus(cursor: Any) -> str:
             "the workers (docs/scale-out.md)."
         )
     return str(row[0])
+
+
+def setup_refusal(cursor: Any) -> str | None:
+    """Why ``citus_setup`` cannot finish on this database, checked before it changes
+    anything: schema-based sharding needs Citus 12 or later, and setting the database's
+    parameters needs its owner (or a superuser)."""
+    cursor.execute(
+        "SELECT pg_catalog.to_regproc('pg_catalog.citus_schema_distribute') IS NOT NULL, "
+        "(SELECT r.rolsuper OR d.datdba = r.oid FROM pg_catalog.pg_roles r, "
+        "pg_catalog.pg_database d WHERE r.rolname = current_user "
+        "AND d.datname = pg_catalog.current_database())"
+    )
+    sharding, may_alter = cursor.fetchone()
+    if not sharding:
+        return (
+            "This Citus has no schema-based sharding (citus_schema_distribute): "
+            "Citus 12 or later is needed."
+        )
+    if not may_alter:
+        return (
+            "The database role must own the database (or be a superuser) to set the "
+            "database's Citus parameters (ALTER DATABASE ... SET)."
+        )
+    return None
 
 
 def make_reference_tables(using: str, report: SetupReport, say: Callable[[str], None]) -> None:
@@ -165,29 +192,26 @@ def restore_sequences(
 
 def set_database_parameters(using: str, report: SetupReport) -> None:
     connection = connections[using]
-    name = connection.settings_dict["NAME"]
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_catalog.current_database()")
+        (name,) = cursor.fetchone()
         for parameter in (SHARDING, UNSAFE_TRIGGERS):
             cursor.execute(
                 "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting s "
                 "JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase "
-                "WHERE d.datname = current_database() AND s.setrole = 0 "
+                "WHERE d.datname = pg_catalog.current_database() AND s.setrole = 0 "
                 "AND %s = ANY(s.setconfig))",
                 [f"{parameter}=on"],
             )
             if not cursor.fetchone()[0]:
+                # The database we are connected to, whatever the settings call it (an alias
+                # behind a pooler may carry another name).
                 cursor.execute(
                     sql.SQL("ALTER DATABASE {} SET {} TO on")
                     .format(sql.Identifier(name), sql.Identifier(*parameter.split(".")))
                     .as_string(connection.connection)
                 )
                 report.settings_changed.append(parameter)
-            # This session too, for the steps that follow.
-            cursor.execute(
-                sql.SQL("SET {} TO on")
-                .format(sql.Identifier(*parameter.split(".")))
-                .as_string(connection.connection)
-            )
 
 
 def schemas_to_distribute(using: str) -> list[str]:
@@ -229,10 +253,13 @@ def distribute_schemas(
                     .format(sql.Identifier(*UNSAFE_TRIGGERS.split(".")))
                     .as_string(connection.connection)
                 )
-                cursor.execute("SELECT pg_catalog.citus_schema_distribute(%s::regnamespace)",
-                               [name])
+                cursor.execute(
+                    "SELECT pg_catalog.citus_schema_distribute(oid::regnamespace) "
+                    "FROM pg_catalog.pg_namespace WHERE nspname = %s",
+                    [name],
+                )
         except Exception as exc:  # noqa: BLE001 - reported per schema, the others go on
-            report.failed[name] = str(exc).strip().splitlines()[0]
+            report.failed[name] = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             progress(position, len(names), name, f"FAILED: {report.failed[name]}")
         else:
             report.distributed.append(name)

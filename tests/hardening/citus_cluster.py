@@ -96,11 +96,12 @@ class CitusCluster:
         with self.connect() as conn:
             row = conn.execute(
                 "SELECT n.nodeport FROM pg_dist_schema s "
+                "JOIN pg_namespace ns ON ns.oid = s.schemaid "
                 "JOIN pg_dist_partition p ON p.colocationid = s.colocationid "
                 "JOIN pg_dist_shard sh ON sh.logicalrelid = p.logicalrelid "
                 "JOIN pg_dist_placement pl ON pl.shardid = sh.shardid "
                 "JOIN pg_dist_node n ON n.groupid = pl.groupid "
-                "WHERE s.schemaid::regnamespace::text = %s LIMIT 1",
+                "WHERE ns.nspname = %s AND n.noderole = 'primary' LIMIT 1",
                 [schema],
             ).fetchone()
         return None if row is None else row[0]

@@ -45,7 +45,16 @@ def env(cluster):
 
 @pytest.fixture(scope="module")
 def migrated(cluster, env):
+    """The migrated database, and where the content types' sequence stood before setup
+    (moved past a deleted row, so it is ahead of the table's largest id)."""
     django_subprocess(["-m", "django", "migrate", "-v", "0"], env)
+    with cluster.connect() as conn:
+        conn.execute("INSERT INTO django_content_type (app_label, model) VALUES ('zz', 'gone')")
+        conn.execute("DELETE FROM django_content_type WHERE app_label = 'zz'")
+        (position,) = conn.execute(
+            "SELECT last_value FROM django_content_type_id_seq"
+        ).fetchone()
+    return {"django_content_type": position}
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +105,7 @@ def test_migrate_with_sharding_on_leaves_the_existing_template_a_plain_schema(
 
 
 def test_setup_makes_referenced_shared_tables_reference_tables_and_keeps_their_sequences(
-    cluster, env, world
+    cluster, env, migrated, world
 ):
     kinds = dict(
         row for row in cluster.connect().execute(
@@ -108,7 +117,8 @@ def test_setup_makes_referenced_shared_tables_reference_tables_and_keeps_their_s
     # Citus local tables (Citus's rule), no other shared table became a reference table.
     assert kinds["auth_user"] == "reference"
     assert {k for k, v in kinds.items() if v == "reference"} == {"auth_user"}
-    # The conversion restarts sequences; setup put them back past the rows.
+    # The conversion restarts sequences; setup put them back where they were (never below
+    # the rows): the content types' past a row deleted before setup.
     for table in ("django_content_type", "auth_permission", "auth_user"):
         top, position = one(
             cluster,
@@ -116,6 +126,8 @@ def test_setup_makes_referenced_shared_tables_reference_tables_and_keeps_their_s
             f"pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id'))",
         )
         assert position is not None and position >= top, table
+    (position,) = one(cluster, "SELECT last_value FROM django_content_type_id_seq")
+    assert position == migrated["django_content_type"]
     # The template and every schema are distributed, each whole on a worker.
     distributed = {
         row[0] for row in cluster.connect().execute(
@@ -238,10 +250,13 @@ def test_a_clone_with_rows_is_distributed_with_its_keys(cluster, env, world):
 
 
 def test_list_schemas_shows_each_schemas_node(cluster, env, world):
+    # A schema named like an SQL keyword: regnamespace would print it quoted.
+    manage(env, "create_schema", "order")
+
     listed = json.loads(manage(env, "list_schemas", "--format", "json").stdout)
 
     by_name = {item["name"]: item for item in listed}
-    for name in world.schemas:
+    for name in [*world.schemas, "order"]:
         assert by_name[name]["node"] == f"127.0.0.1:{cluster.worker_of(name)}"
         assert by_name[name]["size_bytes"] > 0
 
@@ -283,7 +298,7 @@ def test_move_schema_refuses_bad_input_and_changes_nothing(cluster, env, world):
         ("nope_schema", "--node", f"127.0.0.1:{where}"): "Unknown schema",
         (name, "--node", "127.0.0.1:1"): "is not an active node",
         (name, "--node", "no-port"): "--node must be HOST:PORT",
-        ("Bad Name", "--node", f"127.0.0.1:{where}"): "",
+        ("Bad Name", "--node", f"127.0.0.1:{where}"): "is not a valid schema name",
     }
     for args, message in cases.items():
         result = manage(env, "move_schema", *args, check=False)
@@ -292,6 +307,32 @@ def test_move_schema_refuses_bad_input_and_changes_nothing(cluster, env, world):
     assert cluster.worker_of(name) == where
     same = manage(env, "move_schema", name, "--node", f"127.0.0.1:{where}")
     assert "already on" in same.stdout
+
+
+def test_a_keyword_named_schema_moves_like_any_other(cluster, env, world):
+    before = cluster.worker_of("order")
+    other = next(w.port for w in cluster.workers if w.port != before)
+
+    manage(env, "move_schema", "order", "--node", f"127.0.0.1:{other}")
+
+    assert cluster.worker_of("order") == other
+
+
+def test_setup_goes_on_past_a_schema_it_cannot_distribute_and_names_it(cluster, env, world):
+    """A registered schema whose PostgreSQL schema is missing: its line says FAILED, the
+    others are reported, the exit status is 1 and the summary lists it."""
+    manage(env, "shell", "-c", "from schemaswitch_admin.models import Schema; "
+           "Schema.objects.bulk_create([Schema(name='cz_ghost')])")  # fmt: skip
+    try:
+        result = manage(env, "citus_setup", check=False)
+    finally:
+        manage(env, "shell", "-c", "from schemaswitch_admin.models import Schema; "
+               "Schema.objects.filter(name='cz_ghost').delete()")  # fmt: skip
+
+    assert result.returncode == 1
+    assert "cz_ghost: FAILED: the PostgreSQL schema does not exist" in result.stdout
+    assert "already distributed" in result.stdout and ", 1 failed," in result.stdout
+    assert "could not be distributed: cz_ghost" in result.stderr
 
 
 def test_drop_removes_the_schema_and_its_shards(cluster, env, world):

@@ -5,11 +5,13 @@ a second run reports that nothing was left to do."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core import checks
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 from ... import conf
 from ...citus.checks import model_problems
@@ -21,6 +23,7 @@ from ...citus.setup import (
     require_citus,
     schemas_to_distribute,
     set_database_parameters,
+    setup_refusal,
 )
 
 
@@ -47,6 +50,9 @@ class Command(BaseCommand):
                 version = require_citus(cursor)
             except CitusMissing as exc:
                 raise CommandError(str(exc)) from None
+            refusal = setup_refusal(cursor)
+            if refusal:
+                raise CommandError(refusal + " Nothing was changed.")
             cursor.execute(
                 "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s)",
                 [conf.template_schema()],
@@ -64,13 +70,15 @@ class Command(BaseCommand):
             )
         report = SetupReport()
         say(self.style.MIGRATE_HEADING(f"Citus {version}: reference tables"))
-        make_reference_tables(using, report, lambda text: say(f"  {text}"))
+        with self._step("making reference tables"):
+            make_reference_tables(using, report, lambda text: say(f"  {text}"))
         if report.sequences_restored:
             say(f"  sequences restored: {', '.join(report.sequences_restored)}")
         if not report.reference_tables:
             say(f"  nothing to do ({len(report.already_reference)} already reference tables)")
         say(self.style.MIGRATE_HEADING("Database settings"))
-        set_database_parameters(using, report)
+        with self._step("setting the database's parameters"):
+            set_database_parameters(using, report)
         say(
             "  " + (
                 "set " + ", ".join(report.settings_changed)
@@ -99,3 +107,16 @@ class Command(BaseCommand):
                 f"{len(report.failed)} schema(s) could not be distributed: "
                 + ", ".join(sorted(report.failed))
             )
+
+    @contextmanager
+    def _step(self, what: str) -> Iterator[None]:
+        """A database error in a step becomes a ``CommandError`` that says which step failed;
+        each step commits on its own, so what earlier steps did stays, and a re-run goes on
+        from there."""
+        try:
+            yield
+        except DatabaseError as exc:
+            raise CommandError(
+                f"Failed while {what}: {str(exc).strip()} (earlier steps are kept; fix the "
+                "cause and run citus_setup again)."
+            ) from exc

@@ -24,7 +24,7 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Length
 from django.utils.translation import gettext as _
 
-from ...citus.cluster import has_citus, schema_nodes, schema_sizes
+from ...citus.cluster import active_nodes, has_citus, schema_nodes, schema_sizes
 from ...migrating import BATCH_SIZE, History, read_histories
 from ...models import Membership
 from ...schema_model import get_schema_model
@@ -230,18 +230,22 @@ class Command(BaseCommand):
         citus = has_citus(using)
         infos = schema_inventory(using, queryset, citus=citus)
         if options["format"] == "json":
-            self._json(infos)
+            self._json(infos, citus)
         else:
             self._table(queryset, infos, citus)
 
-    def _json(self, infos: Iterator[SchemaInfo]) -> None:
-        """The same text as ``json.dumps(list, indent=2)``, one schema at a time."""
+    def _json(self, infos: Iterator[SchemaInfo], citus: bool) -> None:
+        """The same text as ``json.dumps(list, indent=2)``, one schema at a time; the
+        ``node`` key only on Citus, so the output elsewhere is what it always was."""
         opened = False
         encoder = json.JSONEncoder(indent=2)
         for info in infos:
             # ``vars``, not ``asdict``: the fields are plain values, and ``asdict`` deep-copies
             # each (a third of the command's time over 10,000 schemas).
-            item = encoder.encode(vars(info)).replace("\n", "\n  ")
+            fields = vars(info)
+            if not citus:
+                fields = {k: v for k, v in fields.items() if k != "node"}
+            item = encoder.encode(fields).replace("\n", "\n  ")
             self.stdout.write(("[\n  " if not opened else ",\n  ") + item, ending="")
             opened = True
         self.stdout.write("\n]" if opened else "[]")
@@ -270,9 +274,15 @@ class Command(BaseCommand):
             0,
         ]
         if citus:
-            # The node goes before the migration state, the one column of free width.
+            # The node goes before the migration state, the one column of free width, as
+            # wide as the longest node name of the cluster.
+            with connections[queryset.db].cursor() as cursor:
+                longest_node = max(
+                    (len(f"{host}:{port}") for host, port, _c in active_nodes(cursor)),
+                    default=0,
+                )
             header.insert(5, _("NODE"))
-            widths.insert(5, max(len(header[5]), len("255.255.255.255:65535")))
+            widths.insert(5, max(len(header[5]), len(_("(local)")), longest_node))
         self._line(header, widths)
         listed = False
         for info in infos:

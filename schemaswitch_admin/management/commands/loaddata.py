@@ -248,14 +248,20 @@ class Command(DjangoLoaddataCommand):
         """Postpone the reset to the end of the run: ``setval`` is not undone by a rollback,
         so it must not run before every schema of the run has loaded."""
         if not self._checking:
-            reset_sequences(connection, models)
+            self._reset(connection, models)
             return
         self._pending_resets.append((self._target, set(models)))
 
     def _reset_pending_sequences(self, using: str) -> None:
         for schema, models in self._pending_resets:
             with schema_context(schema):
-                reset_sequences(connections[using], models)
+                self._reset(connections[using], models)
+
+    def _reset(self, connection: Any, models: Any) -> None:
+        """Django's reset, as two statements that also work on Citus (``sequences``)."""
+        if self.verbosity >= 2:
+            self.stdout.write("Resetting sequences")
+        reset_sequences(connection, models)
 
     def save_obj(self, obj: Any) -> bool:
         instance = obj.object

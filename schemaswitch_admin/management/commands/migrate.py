@@ -112,7 +112,10 @@ class Command(DjangoMigrateCommand):
                 [template],
             )
             if not cursor.fetchone()[0]:
-                cursor.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(template)))
+                # IF NOT EXISTS all the same: another migrate may create it meanwhile.
+                cursor.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(template))
+                )
         return [template, *known]
 
     def _targets_for(self, options: dict[str, Any]) -> Callable[[Any], list[Any]]:

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 from ...citus.cluster import active_nodes, schema_nodes
 from ...citus.setup import CitusMissing, require_citus
@@ -21,7 +21,10 @@ TRANSFER_MODES = ("auto", "force_logical", "block_writes")
 
 
 def parse_node(value: str) -> tuple[str, int]:
+    """``HOST:PORT`` as Citus registers nodes; an IPv6 address may be written in brackets."""
     host, sep, port = value.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise CommandError(f"--node must be HOST:PORT (a port from 1 to 65535), not {value!r}.")
     return host, int(port)
@@ -58,7 +61,7 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from None
         name = existing_schema(options["name"], using, allow_template=True)
         with connections[using].cursor() as cursor:
-            nodes = {(h, p): coordinator for h, p, coordinator in active_nodes(cursor)}
+            nodes = {(h, p) for h, p, _coordinator in active_nodes(cursor)}
             if (host, port) not in nodes:
                 known = ", ".join(f"{h}:{p}" for h, p in sorted(nodes)) or "none"
                 raise CommandError(
@@ -76,11 +79,17 @@ class Command(BaseCommand):
             if current is None:
                 raise CommandError(f"Schema {name} has no tables yet, so nothing to move.")
             started = time.perf_counter()
-            cursor.execute(
-                "SELECT pg_catalog.citus_schema_move(%s::regnamespace, %s, %s, "
-                "%s::citus.shard_transfer_mode)",
-                [name, host, port, options["transfer_mode"]],
-            )
+            try:
+                cursor.execute(
+                    "SELECT pg_catalog.citus_schema_move(oid::regnamespace, %s, %s, "
+                    "%s::citus.shard_transfer_mode) FROM pg_catalog.pg_namespace "
+                    "WHERE nspname = %s",
+                    [host, port, options["transfer_mode"], name],
+                )
+            except DatabaseError as exc:
+                raise CommandError(
+                    f"Citus did not move schema {name}: {str(exc).strip()}"
+                ) from exc
         if options["verbosity"] >= 1:
             self.stdout.write(
                 f"Moved schema {name} from {current} to {host}:{port} "
