@@ -15,6 +15,8 @@ class Target:
     met: bool | None
     #: How far off, shown when the target is missed ("by ...").
     shortfall: str = ""
+    #: Why it is missed, when it is: listed under the table of targets.
+    why: str = ""
 
     @property
     def verdict(self) -> str:
@@ -59,6 +61,15 @@ def fmt_mb(value: float | None) -> str:
 
 
 def targets_table(targets: list[Target]) -> str:
-    return table(
+    text = table(
         ["target", "measured", "verdict"], [[t.goal, t.measured, t.verdict] for t in targets]
     )
+    # One line per reason, naming every target it explains.
+    goals_by_why: dict[str, list[str]] = {}
+    for t in targets:
+        if t.met is False and t.why:
+            goals_by_why.setdefault(t.why, []).append(t.goal)
+    reasons = [f"* {'; '.join(goals)}: {why}" for why, goals in goals_by_why.items()]
+    if reasons:
+        text += "\n\nWhy the misses:\n\n" + "\n".join(reasons)
+    return text
