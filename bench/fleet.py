@@ -166,10 +166,11 @@ def markdown(result: dict[str, Any]) -> str:
 _GROWTH_WHY = (
     "Each schema of the example app adds two foreign keys to `auth_user`, so `auth_user` "
     "carries four triggers per schema and every clone makes PostgreSQL rebuild its trigger "
-    "list (the fleet part says more). What the clone sends does not grow; an app without keys to shared tables "
-    "stays flat. Removing the growth means removing those keys (`db_constraint=False` on "
-    "relations to shared models), which gives up the database's check that a deleted user "
-    "is not still referenced: not done by default ([many-schemas.md](many-schemas.md))."
+    "list (the fleet part says more). What the clone sends does not grow; an app without "
+    "keys to shared tables stays flat. Removing the growth means removing those keys "
+    "(`db_constraint=False` on relations to shared models), which gives up the database's "
+    "check that a deleted user is not still referenced: not done by default "
+    "([many-schemas.md](many-schemas.md))."
 )
 
 
