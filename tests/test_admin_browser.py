@@ -157,13 +157,32 @@ class page_load:  # noqa: N801 - reads as a statement: ``with page_load(driver):
     def __exit__(self, *exc: object) -> None:
         if exc[0] is not None:
             return
-        from selenium.webdriver.support import expected_conditions as ec
         from selenium.webdriver.support.ui import WebDriverWait
 
-        WebDriverWait(self.driver, WAIT_SECONDS).until(ec.staleness_of(self.old))
+        WebDriverWait(self.driver, WAIT_SECONDS).until(self._replaced)
         WebDriverWait(self.driver, WAIT_SECONDS).until(
             lambda d: d.execute_script("return document.readyState") == "complete"
         )
+
+
+    def _replaced(self, _driver: Any) -> bool:
+        """Whether the old page's root is gone. Selenium's ``staleness_of`` only knows the
+        stale-element error; while the page is being replaced, chromedriver may answer "Node
+        with given id does not belong to the document" instead, which means the same."""
+        from selenium.common.exceptions import (
+            StaleElementReferenceException,
+            WebDriverException,
+        )
+
+        try:
+            self.old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
 
 
 def choose_in_header(driver: Any, schema: str) -> None:
