@@ -96,6 +96,27 @@ def test_the_sequence_reset_reads_the_maxima_then_moves_the_sequences_in_two_sta
 
 
 @pytest.mark.django_db
+@pytest.mark.django_db
+def test_loading_into_one_schema_moves_only_that_schemas_sequences(schema_factory, tmp_path):
+    """The reset names tables unqualified, so it acts where the path points: the schema
+    loaded into, never another tenant's (nor the template's) sequence."""
+    loaded, other = schema_factory(), schema_factory()
+    fixture = tmp_path / "tags.json"
+    fixture.write_text(json.dumps([
+        {"model": "tenantapp.tag", "pk": 500, "fields": {"name": "far"}},
+    ]))  # fmt: skip
+
+    call_command("loaddata", str(fixture), "--schema", loaded.name, verbosity=0)
+
+    with schema_context(other.name):
+        assert Tag.objects.create(name="first here").id == 1
+    with schema_context("__template__"), connection.cursor() as cursor:
+        cursor.execute("SELECT last_value, is_called FROM tenantapp_tag_id_seq")
+        assert cursor.fetchone() == (1, False)
+    with schema_context(loaded.name):
+        assert Tag.objects.create(name="next").id == 501
+
+
 def test_the_sequence_of_an_empty_table_restarts_at_one(tenant_schema):
     with schema_context(tenant_schema.name):
         Tag.objects.create(name="gone").delete()
@@ -110,8 +131,20 @@ def test_the_citus_deploy_checks_are_silent_unless_the_project_runs_on_citus():
         assert check_citus_models() == model_problems()
 
 
-def test_a_32_bit_private_id_is_warned_about_for_citus():
+def problems_of(target, *others):
+    """The Citus problems reported for model ``target``; ``target`` and ``others`` (models
+    defined by the test) are taken out of the registry again."""
     from django.apps import apps
+
+    try:
+        return [m for m in model_problems() if m.obj is target]
+    finally:
+        for model in (target, *others):
+            del apps.all_models[model._meta.app_label][model._meta.model_name]
+        apps.clear_cache()
+
+
+def test_a_32_bit_private_id_is_warned_about_for_citus():
     from django.db import models
 
     class Legacy32(models.Model):  # noqa: DJ008 - never shown
@@ -120,18 +153,13 @@ def test_a_32_bit_private_id_is_warned_about_for_citus():
         class Meta:
             app_label = "tenantapp"
 
-    try:
-        found = [m for m in model_problems() if m.obj is Legacy32]
-    finally:
-        del apps.all_models["tenantapp"]["legacy32"]
-        apps.clear_cache()
+    found = problems_of(Legacy32)
 
     assert [m.id for m in found] == ["schemaswitch_admin.W040"]
     assert "BigAutoField" in found[0].hint
 
 
 def test_a_private_reference_to_an_unmanaged_shared_model_is_an_error_for_citus():
-    from django.apps import apps
     from django.db import models
 
     class SharedView(models.Model):  # noqa: DJ008 - never shown
@@ -146,11 +174,6 @@ def test_a_private_reference_to_an_unmanaged_shared_model_is_an_error_for_citus(
         class Meta:
             app_label = "tenantapp"
 
-    try:
-        found = [m for m in model_problems() if m.obj is PointsAtView]
-    finally:
-        del apps.all_models["tenantapp"]["pointsatview"]
-        del apps.all_models["auth"]["sharedview"]
-        apps.clear_cache()
+    found = problems_of(PointsAtView, SharedView)
 
     assert [m.id for m in found] == ["schemaswitch_admin.E041"]

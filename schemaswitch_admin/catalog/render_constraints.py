@@ -43,7 +43,5 @@ def render_foreign_keys(
         keys = [c for c in catalog.constraints_of(table.oid) if c.kind == "f"]
         later = [c for c in keys if c.oid not in order.inline]
         for section, chosen in (("fk_data", keys), ("fk_bare", later)):
-            statements += alter_table(
-                section, table.name, [], additions(chosen), alone=alone
-            )
+            statements += alter_table(section, table.name, additions(chosen), alone=alone)
     return statements

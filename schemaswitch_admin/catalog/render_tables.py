@@ -55,9 +55,8 @@ def render_table_alterations(
         later = [c for c in keys if c.oid not in order.inline]
         for section, chosen in (("alter_data", keys), ("alter_bare", later)):
             statements += alter_table(
-                section, table.name, actions, additions(chosen),
-                alone=alone,
-            )  # fmt: skip
+                section, table.name, actions + additions(chosen), alone=alone
+            )
     return statements
 
 

@@ -181,22 +181,13 @@ def with_options(options: tuple[tuple[str, str], ...]) -> list[Piece]:
 
 
 def alter_table(
-    section: str,
-    table: str,
-    actions: list[list[Piece]],
-    constraints: list[list[Piece]] | None = None,
-    *,
-    alone: bool = False,
+    section: str, table: str, actions: list[list[Piece]], *, alone: bool = False
 ) -> list[Statement]:
-    """One ``ALTER TABLE`` carrying every action and constraint (PostgreSQL then rewrites or
-    scans the table once), or nothing when there is none. With ``alone`` each gets an
-    ``ALTER TABLE`` of its own, as Citus requires of ``ADD CONSTRAINT`` and of a default
-    calling ``nextval`` on a distributed table."""
-    constraints = constraints or []
-    if alone:
-        groups = [[one] for one in actions + constraints]
-    else:
-        groups = [actions + constraints] if actions or constraints else []
+    """One ``ALTER TABLE`` carrying every action (PostgreSQL then rewrites or scans the table
+    once), or nothing when there is none. With ``alone`` each action gets an ``ALTER TABLE``
+    of its own, as Citus requires of ``ADD CONSTRAINT`` and of a default calling ``nextval``
+    on a distributed table."""
+    groups = [[one] for one in actions] if alone else [actions] if actions else []
     statements = []
     for group in groups:
         pieces: list[Piece] = ["ALTER TABLE ", *in_target(table), " "]

@@ -226,10 +226,22 @@ def test_dump_and_load_a_schema_on_citus(cluster, env, world, tmp_path):
     assert position == top
 
 
+def sequence_position(cluster, schema: str, sequence: str):
+    """(last_value, is_called) read on the coordinator, the node whose sequence inserts use
+    (a statement that also read a table would run on the worker)."""
+    return one(cluster, f'SELECT last_value, is_called FROM "{schema}".{sequence}')
+
+
 def test_a_clone_with_rows_is_distributed_with_its_keys(cluster, env, world):
     source = world.schemas[1]
+    source_position = sequence_position(cluster, source, "tenantapp_project_id_seq")
 
     manage(env, "clone_schema", source, "cz_copy", "--with-data")
+
+    # The copy's sequence is past the copied rows; the source's has not moved.
+    (top,) = one(cluster, "SELECT max(id) FROM cz_copy.tenantapp_project")
+    assert sequence_position(cluster, "cz_copy", "tenantapp_project_id_seq") == (top, True)
+    assert sequence_position(cluster, source, "tenantapp_project_id_seq") == source_position
 
     for table in ("tenantapp_project", "django_migrations"):
         (a,) = one(cluster, f'SELECT count(*) FROM "{source}".{table}')
@@ -247,6 +259,39 @@ def test_a_clone_with_rows_is_distributed_with_its_keys(cluster, env, world):
     )
     assert keys == source_keys
     assert cluster.worker_of("cz_copy") is not None
+
+
+CLONE_IN_A_TRANSACTION = """
+from django.db import connection, transaction
+from schemaswitch_admin.cloning import clone_schema
+
+def settings():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('citus.enable_schema_based_sharding'), "
+                       "current_setting('citus.enable_unsafe_triggers'), "
+                       "current_setting('search_path')")
+        return cursor.fetchone()
+
+with transaction.atomic():
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL citus.enable_schema_based_sharding TO off")
+    before = settings()
+    clone_schema("__template__", "cz_in_tx")
+    after = settings()
+    transaction.set_rollback(True)
+# The path comes back as the backend writes it (quoted); only its value matters.
+same = before[:2] == after[:2] and after[2].replace('"', "") == before[2]
+print("SETTINGS", same, before, after)
+"""
+
+
+def test_a_clone_inside_a_transaction_leaves_its_citus_settings_behind(cluster, env, world):
+    """The clone sets Citus's parameters for itself (SET LOCAL); the rest of the caller's
+    transaction gets its own values back, and the path the backend keeps."""
+    result = manage(env, "shell", "-c", CLONE_IN_A_TRANSACTION)
+
+    assert "SETTINGS True" in result.stdout, result.stdout
+    assert one(cluster, "SELECT to_regnamespace('cz_in_tx')") == (None,)
 
 
 def test_list_schemas_shows_each_schemas_node(cluster, env, world):

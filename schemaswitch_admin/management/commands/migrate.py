@@ -104,9 +104,9 @@ class Command(DjangoMigrateCommand):
             return sorted(set(names))
         template = conf.template_schema()
         with connections[database].cursor() as cursor:
-            # Not CREATE SCHEMA IF NOT EXISTS: on Citus with schema-based sharding on, that
-            # statement registers an existing schema as distributed while its tables stay
-            # local, and the next migration of the template fails.
+            # Looked up first: on Citus with schema-based sharding on, CREATE SCHEMA IF NOT
+            # EXISTS on the existing template registers it as distributed while its tables
+            # stay local, and the next migration of the template fails.
             cursor.execute(
                 "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s)",
                 [template],
